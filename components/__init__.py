@@ -1,0 +1,1 @@
+"""airflow-platform's components: one ComponentResource per concern."""

@@ -1,0 +1,1 @@
+"""Azure: the platform's resources, composed into the cloud-neutral :class:`Platform`."""

@@ -1,0 +1,129 @@
+"""PostgreSQL flexible server for Airflow's metadata, private to the VNet, TLS only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_random as random
+from pulumi_azure_native import dbforpostgresql
+
+from components.config import DatabaseSettings
+from components.platform import Database as DatabaseHandle
+
+DATABASE_NAME = "airflow"
+#: Azure refuses azure_superuser, admin, administrator, root, guest, public and pg_* logins.
+ADMIN_LOGIN = "airflowadmin"
+PORT = 5432
+#: Unreserved URI characters only, so the password never breaks a connection string.
+PASSWORD_SPECIALS = "-_.~"
+
+
+@dataclass(frozen=True)
+class DatabaseArgs:
+    resource_group_name: pulumi.Input[str]
+    server_name: str
+    location: str
+    delegated_subnet_id: pulumi.Input[str]
+    private_dns_zone_id: pulumi.Input[str]
+    #: The zone's VNet link: Azure refuses to create the server before it exists.
+    dns_ready: pulumi.Resource
+    settings: DatabaseSettings
+    protect: bool
+    tags: dict[str, str]
+
+
+class Database(pulumi.ComponentResource):
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("airflow-platform:azure:Database", name, None, opts)
+        s = args.settings
+
+        # 32 characters from all four classes: far beyond Azure's rule of 8-128 characters
+        # from three of upper case, lower case, digits and symbols.
+        self.password = random.RandomPassword(
+            "admin-password",
+            length=32,
+            special=True,
+            override_special=PASSWORD_SPECIALS,
+            min_upper=2,
+            min_lower=2,
+            min_numeric=2,
+            min_special=2,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        zone_redundant = s.high_availability
+        self.server = dbforpostgresql.Server(
+            "server",
+            resource_group_name=args.resource_group_name,
+            server_name=args.server_name,
+            location=args.location,
+            version=s.version,
+            sku=dbforpostgresql.SkuArgs(name=s.sku_name, tier=s.tier),
+            storage=dbforpostgresql.StorageArgs(storage_size_gb=s.storage_size_gb, auto_grow="Enabled"),
+            backup=dbforpostgresql.BackupArgs(
+                backup_retention_days=s.backup_retention_days,
+                geo_redundant_backup="Enabled" if s.geo_redundant_backup else "Disabled",
+            ),
+            high_availability=dbforpostgresql.HighAvailabilityArgs(
+                mode="ZoneRedundant" if zone_redundant else "Disabled",
+                standby_availability_zone="2" if zone_redundant else None,
+            ),
+            availability_zone="1" if zone_redundant else None,
+            network=dbforpostgresql.NetworkArgs(
+                delegated_subnet_resource_id=args.delegated_subnet_id,
+                private_dns_zone_arm_resource_id=args.private_dns_zone_id,
+                public_network_access="Disabled",
+            ),
+            auth_config=dbforpostgresql.AuthConfigArgs(password_auth="Enabled", active_directory_auth="Disabled"),
+            administrator_login=ADMIN_LOGIN,
+            administrator_login_password=self.password.result,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[args.dns_ready],
+                protect=args.protect,
+                # Azure picks the zones when HA is off and may move the primary on failover.
+                ignore_changes=["availabilityZone", "highAvailability.standbyAvailabilityZone"],
+            ),
+        )
+        # On by default on flexible server; pinned here so nobody can switch it off by hand.
+        tls_only = dbforpostgresql.Configuration(
+            "require-secure-transport",
+            resource_group_name=args.resource_group_name,
+            server_name=self.server.name,
+            configuration_name="require_secure_transport",
+            value="on",
+            source="user-override",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        min_tls = dbforpostgresql.Configuration(
+            "ssl-min-protocol-version",
+            resource_group_name=args.resource_group_name,
+            server_name=self.server.name,
+            configuration_name="ssl_min_protocol_version",
+            value="TLSv1.2",
+            source="user-override",
+            # Azure rejects concurrent configuration writes on one server.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[tls_only]),
+        )
+        self.database = dbforpostgresql.Database(
+            "airflow-db",
+            resource_group_name=args.resource_group_name,
+            server_name=self.server.name,
+            database_name=DATABASE_NAME,
+            charset="UTF8",
+            collation="en_US.utf8",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[min_tls], protect=args.protect),
+        )
+        self.host = self.server.fully_qualified_domain_name.apply(lambda h: h or "")
+        self.register_outputs({"host": self.host, "databaseName": self.database.name})
+
+    def handle(self) -> DatabaseHandle:
+        return DatabaseHandle(
+            host=self.host,
+            port=PORT,
+            name=DATABASE_NAME,
+            user=ADMIN_LOGIN,
+            password=pulumi.Output.secret(self.password.result),
+            ready=[self.database],
+        )

@@ -1,0 +1,178 @@
+"""Blob storage for remote task logs and the workload identity Airflow writes them with."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import authorization, managedidentity, storage
+
+from components.config import LogsSettings
+from components.platform import LogStore, WorkloadIdentity
+
+LOG_CONTAINER = "airflow-logs"
+#: Built-in role "Storage Blob Data Contributor".
+BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+#: The audience Entra ID expects in tokens exchanged for a workload identity.
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+
+
+def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
+    return pulumi.Output.concat(
+        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
+    )
+
+
+@dataclass(frozen=True)
+class LogStorageArgs:
+    resource_group_name: pulumi.Input[str]
+    account_name: str
+    identity_name: str
+    location: str
+    settings: LogsSettings
+    #: Issuer of the cluster's service account tokens, trusted by the identity.
+    oidc_issuer_url: pulumi.Input[str]
+    #: ``system:serviceaccount:<namespace>:<name>`` of every Airflow component that uses logs.
+    subjects: Sequence[str]
+    subscription_id: pulumi.Input[str]
+    tenant_id: pulumi.Input[str]
+    protect: bool
+    tags: dict[str, str]
+
+
+class LogStorage(pulumi.ComponentResource):
+    def __init__(self, name: str, args: LogStorageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("airflow-platform:azure:LogStorage", name, None, opts)
+        s = args.settings
+        rg = args.resource_group_name
+
+        self.account = storage.StorageAccount(
+            "account",
+            resource_group_name=rg,
+            account_name=args.account_name,
+            location=args.location,
+            kind="StorageV2",
+            sku=storage.SkuArgs(name=f"Standard_{s.redundancy}"),
+            access_tier="Hot",
+            enable_https_traffic_only=True,
+            minimum_tls_version="TLS1_2",
+            allow_blob_public_access=False,
+            # Airflow reaches the account with its workload identity, never with keys.
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        account_name = self.account.name
+        blob_service = storage.BlobServiceProperties(
+            "blob-service",
+            resource_group_name=rg,
+            account_name=account_name,
+            blob_services_name="default",
+            delete_retention_policy=storage.DeleteRetentionPolicyArgs(
+                enabled=s.soft_delete_days > 0, days=s.soft_delete_days or None
+            ),
+            container_delete_retention_policy=storage.DeleteRetentionPolicyArgs(
+                enabled=s.soft_delete_days > 0, days=s.soft_delete_days or None
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.container = storage.BlobContainer(
+            "container",
+            resource_group_name=rg,
+            account_name=account_name,
+            container_name=LOG_CONTAINER,
+            public_access="None",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+        )
+        storage.ManagementPolicy(
+            "retention",
+            resource_group_name=rg,
+            account_name=account_name,
+            management_policy_name="default",
+            policy=storage.ManagementPolicySchemaArgs(
+                rules=[
+                    storage.ManagementPolicyRuleArgs(
+                        name="expire-task-logs",
+                        enabled=True,
+                        type="Lifecycle",
+                        definition=storage.ManagementPolicyDefinitionArgs(
+                            filters=storage.ManagementPolicyFilterArgs(
+                                blob_types=["blockBlob", "appendBlob"],
+                                prefix_match=[f"{LOG_CONTAINER}/"],
+                            ),
+                            actions=storage.ManagementPolicyActionArgs(
+                                base_blob=storage.ManagementPolicyBaseBlobArgs(
+                                    delete=storage.DateAfterModificationArgs(
+                                        days_after_modification_greater_than=s.retention_days
+                                    )
+                                )
+                            ),
+                        ),
+                    )
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.identity = managedidentity.UserAssignedIdentity(
+            "airflow-identity",
+            resource_group_name=rg,
+            resource_name_=args.identity_name,
+            location=args.location,
+            tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.role_assignment = authorization.RoleAssignment(
+            "blob-data-contributor",
+            scope=self.account.id,
+            role_definition_id=role_definition_id(args.subscription_id, BLOB_DATA_CONTRIBUTOR),
+            principal_id=self.identity.principal_id,
+            principal_type="ServicePrincipal",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Azure rejects concurrent writes to one identity's federated credentials: chain them.
+        self.credentials: list[managedidentity.FederatedIdentityCredential] = []
+        previous: list[pulumi.Resource] = []
+        for subject in args.subjects:
+            service_account = subject.rsplit(":", 1)[-1]
+            credential = managedidentity.FederatedIdentityCredential(
+                f"federated-{service_account}",
+                resource_group_name=rg,
+                resource_name_=self.identity.name,
+                federated_identity_credential_resource_name=service_account,
+                issuer=args.oidc_issuer_url,
+                subject=subject,
+                audiences=[TOKEN_EXCHANGE_AUDIENCE],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
+            )
+            self.credentials.append(credential)
+            previous = [credential]
+
+        self.blob_endpoint = self.account.primary_endpoints.apply(lambda e: e.blob)
+        self.tenant_id = pulumi.Output.from_input(args.tenant_id)
+        self.register_outputs(
+            {
+                "accountName": account_name,
+                "container": self.container.name,
+                "blobEndpoint": self.blob_endpoint,
+                "identityClientId": self.identity.client_id,
+            }
+        )
+
+    def handle(self) -> LogStore:
+        identity = WorkloadIdentity(
+            client_id=self.identity.client_id,
+            tenant_id=self.tenant_id,
+            service_account_annotations={"azure.workload.identity/client-id": self.identity.client_id},
+            pod_labels={"azure.workload.identity/use": "true"},
+            ready=[self.role_assignment, *self.credentials],
+        )
+        return LogStore(
+            kind="wasb",
+            account_name=self.account.name,
+            container=self.container.name,
+            endpoint=self.blob_endpoint,
+            identity=identity,
+        )

@@ -1,0 +1,1 @@
+"""Offline tooling: the realistic mocks and the offline run of the program."""

@@ -1,0 +1,311 @@
+"""Pulumi mocks that answer the way the real providers do.
+
+Every computed output a component reads (FQDNs, the kubelet identity, the OIDC issuer URL,
+the kubeconfig returned by the credentials call, random results) is shaped like the real
+provider's answer, so a mistake in reading it fails here rather than in ``pulumi up``.
+Values derive from the resource's name, so two runs of the same stack give the same plan.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import string
+import uuid
+
+import pulumi
+import yaml
+
+SUBSCRIPTION_ID = "2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42"
+TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+CLIENT_OBJECT_ID = "0b1d2f3e-4c5a-4b6d-8e7f-9a0b1c2d3e4f"
+
+_NAMESPACE = uuid.UUID("6b0e4a1c-3f5d-4e2a-9c8b-7d6e5f4a3b2c")
+
+#: The ARM name property of each azure-native type, and the provider path of its ID.
+_AZURE_NAMES = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", None),
+    "azure-native:network:VirtualNetwork": ("virtualNetworkName", "Microsoft.Network/virtualNetworks"),
+    "azure-native:network:Subnet": ("subnetName", "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets"),
+    "azure-native:privatedns:PrivateZone": ("privateZoneName", "Microsoft.Network/privateDnsZones"),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "virtualNetworkLinkName",
+        "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks",
+    ),
+    "azure-native:containerservice:ManagedCluster": ("resourceName", "Microsoft.ContainerService/managedClusters"),
+    "azure-native:containerservice:AgentPool": (
+        "agentPoolName",
+        "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools",
+    ),
+    "azure-native:dbforpostgresql:Server": ("serverName", "Microsoft.DBforPostgreSQL/flexibleServers"),
+    "azure-native:dbforpostgresql:Database": (
+        "databaseName",
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases",
+    ),
+    "azure-native:dbforpostgresql:Configuration": (
+        "configurationName",
+        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/configurations",
+    ),
+    "azure-native:storage:StorageAccount": ("accountName", "Microsoft.Storage/storageAccounts"),
+    "azure-native:storage:BlobContainer": (
+        "containerName",
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers",
+    ),
+    "azure-native:storage:BlobServiceProperties": (
+        "blobServicesName",
+        "Microsoft.Storage/storageAccounts/{accountName}/blobServices",
+    ),
+    "azure-native:storage:ManagementPolicy": (
+        "managementPolicyName",
+        "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies",
+    ),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "resourceName",
+        "Microsoft.ManagedIdentity/userAssignedIdentities",
+    ),
+    "azure-native:managedidentity:FederatedIdentityCredential": (
+        "federatedIdentityCredentialResourceName",
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials",
+    ),
+    "azure-native:containerregistry:Registry": ("registryName", "Microsoft.ContainerRegistry/registries"),
+    "azure-native:authorization:RoleAssignment": ("roleAssignmentName", None),
+}
+
+
+def stable_uuid(*parts: object) -> str:
+    return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
+
+
+def _rng(*parts: object) -> random.Random:
+    seed = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
+    return random.Random(seed)
+
+
+def _autoname(name: str) -> str:
+    """What Pulumi's auto-naming does: the logical name plus a random suffix."""
+    return name + "".join(_rng("autoname", name).choices(string.ascii_lowercase + string.digits, k=8))
+
+
+def _plain(value: object) -> object:
+    """The value inside a secret marker, for computing derived outputs."""
+    if pulumi.runtime.rpc.is_rpc_secret(value):
+        return pulumi.runtime.rpc.unwrap_rpc_secret(value)
+    return value
+
+
+def random_password(name: str, inputs: dict) -> str:
+    """A password drawn the way pulumi-random's RandomPassword draws one, honouring its rules."""
+    rng = _rng("password", name)
+    length = int(inputs.get("length", 16))
+    classes: list[tuple[str, int]] = []
+    if inputs.get("upper", True):
+        classes.append((string.ascii_uppercase, int(inputs.get("minUpper", 0))))
+    if inputs.get("lower", True):
+        classes.append((string.ascii_lowercase, int(inputs.get("minLower", 0))))
+    if inputs.get("numeric", inputs.get("number", True)):
+        classes.append((string.digits, int(inputs.get("minNumeric", 0))))
+    if inputs.get("special", True):
+        specials = inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
+        classes.append((specials, int(inputs.get("minSpecial", 0))))
+    chars = [rng.choice(alphabet) for alphabet, minimum in classes for _ in range(minimum)]
+    pool = "".join(alphabet for alphabet, _ in classes)
+    chars += [rng.choice(pool) for _ in range(length - len(chars))]
+    rng.shuffle(chars)
+    return "".join(chars)
+
+
+def random_id(name: str, inputs: dict) -> dict:
+    raw = _rng("id", name).randbytes(int(inputs["byteLength"]))
+    prefix = inputs.get("prefix", "")
+    url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return {
+        "b64Url": prefix + url,
+        "b64Std": prefix + base64.b64encode(raw).decode(),
+        "hex": prefix + raw.hex(),
+        "dec": prefix + str(int.from_bytes(raw, "big")),
+        "id": url,
+    }
+
+
+def random_bytes(name: str, inputs: dict) -> dict:
+    raw = _rng("bytes", name).randbytes(int(inputs["length"]))
+    return {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
+
+
+def kubeconfig(cluster: str, fqdn: str) -> str:
+    """The clusterUser kubeconfig AKS returns for a cluster without Entra ID integration."""
+    cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIE6DCCAtCgAwIBAgIQ\n-----END CERTIFICATE-----\n").decode()
+    key = base64.b64encode(
+        b"-----BEGIN RSA PRIVATE KEY-----\nMIIJKQIBAAKCAgEA\n-----END RSA PRIVATE KEY-----\n"
+    ).decode()
+    token = hashlib.sha256(f"token/{cluster}".encode()).hexdigest()
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": cluster, "cluster": {"certificate-authority-data": cert, "server": f"https://{fqdn}:443"}}
+        ],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": f"clusterUser_{cluster}"}}],
+        "current-context": cluster,
+        "users": [
+            {
+                "name": f"clusterUser_{cluster}",
+                "user": {"client-certificate-data": cert, "client-key-data": key, "token": token},
+            }
+        ],
+        "preferences": {},
+    }
+    return yaml.safe_dump(document)
+
+
+class PlatformMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes the way Azure, Kubernetes and random do."""
+
+    def __init__(self, location: str = "westeurope") -> None:
+        self.location = location
+        self._cluster_fqdns: dict[str, str] = {}
+
+    # -- resources -------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        state = dict(args.inputs)
+        typ = args.typ
+        if typ in _AZURE_NAMES:
+            return self._azure(typ, args.name, state)
+        if typ.startswith("random:"):
+            return self._random(typ, args.name, state)
+        if typ.startswith("kubernetes:"):
+            return self._kubernetes(typ, args.name, state)
+        return f"{args.name}-id", state
+
+    def _azure(self, typ: str, logical: str, state: dict):
+        name_key, path = _AZURE_NAMES[typ]
+        name = _plain(state.get(name_key)) or (
+            stable_uuid(typ, logical) if typ.endswith("RoleAssignment") else _autoname(logical)
+        )
+        state["name"] = name
+        state.setdefault("location", self.location)
+        state["provisioningState"] = "Succeeded"
+        state["azureApiVersion"] = "2025-01-01"
+        rg = state.get("resourceGroupName", "")
+        if path is None and typ.endswith("ResourceGroup"):
+            resource_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+        elif path is None:
+            resource_id = f"{state.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{name}"
+        else:
+            provider_path = path.format(**{k: _plain(v) for k, v in state.items()})
+            resource_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{rg}/providers/{provider_path}/{name}"
+        state["id"] = resource_id
+        computed = {
+            "azure-native:containerservice:ManagedCluster": self._cluster_outputs,
+            "azure-native:containerservice:AgentPool": self._agent_pool_outputs,
+            "azure-native:dbforpostgresql:Server": self._server_outputs,
+            "azure-native:storage:StorageAccount": self._storage_account_outputs,
+            "azure-native:managedidentity:UserAssignedIdentity": self._identity_outputs,
+            "azure-native:containerregistry:Registry": self._registry_outputs,
+        }.get(typ)
+        if computed:
+            computed(name, state)
+        return resource_id, state
+
+    def _cluster_outputs(self, name: str, state: dict) -> None:
+        prefix = state.get("dnsPrefix", name)
+        state["fqdn"] = f"{prefix}-{stable_uuid('fqdn', name)[:8]}.hcp.{self.location}.azmk8s.io"
+        self._cluster_fqdns[name] = state["fqdn"]
+        state["nodeResourceGroup"] = f"MC_{state.get('resourceGroupName')}_{name}_{self.location}"
+        state["currentKubernetesVersion"] = state.get("kubernetesVersion")
+        state["powerState"] = {"code": "Running"}
+        state["oidcIssuerProfile"] = {
+            "enabled": bool((state.get("oidcIssuerProfile") or {}).get("enabled")),
+            "issuerURL": f"https://{self.location}.oic.prod-aks.azure.com/{TENANT_ID}/{stable_uuid('oidc', name)}/",
+        }
+        kubelet = f"{name}-agentpool"
+        state["identityProfile"] = {
+            "kubeletidentity": {
+                "clientId": stable_uuid("kubelet-client", name),
+                "objectId": stable_uuid("kubelet-object", name),
+                "resourceId": f"/subscriptions/{SUBSCRIPTION_ID}/resourcegroups/{state['nodeResourceGroup']}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{kubelet}",
+            }
+        }
+        state["identity"] = {
+            **(state.get("identity") or {}),
+            "principalId": stable_uuid("cluster-principal", name),
+            "tenantId": TENANT_ID,
+        }
+
+    def _agent_pool_outputs(self, name: str, state: dict) -> None:
+        state["currentOrchestratorVersion"] = state.get("orchestratorVersion")
+        state["nodeImageVersion"] = "AKSUbuntu-2204gen2containerd-202611.04.0"
+
+    def _server_outputs(self, name: str, state: dict) -> None:
+        state["fullyQualifiedDomainName"] = f"{name}.postgres.database.azure.com"
+        state["state"] = "Ready"
+        state["minorVersion"] = "6"
+
+    def _storage_account_outputs(self, name: str, state: dict) -> None:
+        state["primaryEndpoints"] = {
+            service: f"https://{name}.{service}.core.windows.net/"
+            for service in ("blob", "dfs", "file", "queue", "table", "web")
+        }
+        state["primaryLocation"] = self.location
+        state["statusOfPrimary"] = "available"
+
+    def _identity_outputs(self, name: str, state: dict) -> None:
+        state["clientId"] = stable_uuid("identity-client", name)
+        state["principalId"] = stable_uuid("identity-principal", name)
+        state["tenantId"] = TENANT_ID
+
+    def _registry_outputs(self, name: str, state: dict) -> None:
+        state["loginServer"] = f"{name.lower()}.azurecr.io"
+        state["creationDate"] = "2026-11-21T00:00:00Z"
+
+    def _random(self, typ: str, name: str, state: dict):
+        if typ == "random:index/randomPassword:RandomPassword":
+            state["result"] = pulumi.runtime.rpc.wrap_rpc_secret(random_password(name, state))
+            state["bcryptHash"] = pulumi.runtime.rpc.wrap_rpc_secret("$2a$10$" + "x" * 53)
+        elif typ == "random:index/randomId:RandomId":
+            state.update(random_id(name, state))
+        elif typ == "random:index/randomBytes:RandomBytes":
+            state.update({k: pulumi.runtime.rpc.wrap_rpc_secret(v) for k, v in random_bytes(name, state).items()})
+        return f"{name}-id", state
+
+    def _kubernetes(self, typ: str, name: str, state: dict):
+        if typ.startswith("pulumi:providers:"):
+            return f"{name}-id", state
+        metadata = dict(state.get("metadata") or {})
+        if typ == "kubernetes:helm.sh/v3:Release":
+            release_name = state.get("name") or _autoname(name)
+            namespace = state.get("namespace") or "default"
+            state["name"] = release_name
+            state["status"] = {
+                "name": release_name,
+                "namespace": namespace,
+                "chart": state.get("chart"),
+                "version": state.get("version"),
+                "appVersion": "3.1.8",
+                "revision": 1,
+                "status": "deployed",
+            }
+            return f"{namespace}/{release_name}", state
+        metadata.setdefault("name", _autoname(name))
+        metadata["uid"] = stable_uuid("k8s", typ, name)
+        metadata["resourceVersion"] = "1"
+        state["metadata"] = metadata
+        namespace = metadata.get("namespace")
+        return (f"{namespace}/{metadata['name']}" if namespace else metadata["name"]), state
+
+    # -- invokes ---------------------------------------------------------------------------
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": stable_uuid("client"),
+                "objectId": CLIENT_OBJECT_ID,
+                "subscriptionId": SUBSCRIPTION_ID,
+                "tenantId": TENANT_ID,
+            }
+        if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
+            cluster = args.args["resourceName"]
+            fqdn = self._cluster_fqdns[cluster]
+            value = base64.b64encode(kubeconfig(cluster, fqdn).encode()).decode()
+            return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}
+        raise NotImplementedError(f"no mock for invoke {args.token}")
