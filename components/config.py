@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+import pulumi
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic.alias_generators import to_camel
 
 PROJECT = "airflow-platform"
+
+
+class ConfigurationError(pulumi.RunError):
+    """The stack's settings are wrong; raised before any resource is declared.
+
+    A ``RunError`` is shown by the Pulumi CLI as its message alone, without a traceback.
+    """
 
 
 class Settings(BaseModel):
@@ -141,8 +149,6 @@ STRUCTURED_KEYS = ("cluster", "network", "database", "logs", "registry", "airflo
 
 def load_settings() -> StackSettings:
     """Read the stack's configuration once into a validated :class:`StackSettings`."""
-    import pulumi
-
     config = pulumi.Config(PROJECT)
     raw: dict[str, object] = {
         "project": pulumi.get_project(),

@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
+from components.config import ConfigurationError
 from tools.offline import DeclaredResource, OfflineConfigError, ProgramRun, run_program
 
 SECRET_MARK = "[secret]"
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         run = run_program(args.stack)
-    except OfflineConfigError as error:
+    except (OfflineConfigError, ConfigurationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Stack {run.project}/{run.stack}: {len(run.resources)} resources\n")
