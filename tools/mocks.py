@@ -184,8 +184,6 @@ class PlatformMocks(pulumi.runtime.Mocks):
             stable_uuid(typ, logical) if typ.endswith("RoleAssignment") else _autoname(logical)
         )
         state["name"] = name
-        state.setdefault("location", self.location)
-        state["provisioningState"] = "Succeeded"
         state["azureApiVersion"] = "2025-01-01"
         rg = state.get("resourceGroupName", "")
         if path is None and typ.endswith("ResourceGroup"):

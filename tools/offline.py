@@ -74,6 +74,17 @@ class ProgramRun:
     def by_urn(self, urn: str) -> DeclaredResource:
         return next(r for r in self.resources if r.urn == urn)
 
+    def waits_for(self, resource: DeclaredResource) -> set[str]:
+        """URNs of everything ``resource`` waits for before it is created, directly or not."""
+        seen: set[str] = set()
+        pending = list(resource.dependencies)
+        while pending:
+            urn = pending.pop()
+            if urn not in seen:
+                seen.add(urn)
+                pending.extend(self.by_urn(urn).dependencies)
+        return seen
+
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, also keeping the resource options of each registration."""

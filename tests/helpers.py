@@ -1,0 +1,79 @@
+"""Small readers over a recorded program run, shared by the component tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime import rpc
+
+from tools.offline import DeclaredResource, ProgramRun
+
+
+def plain(value: Any) -> Any:
+    """A recorded value with secret markers removed (for comparing content)."""
+    if rpc.is_rpc_secret(value):
+        return plain(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def is_secret(value: Any) -> bool:
+    return rpc.is_rpc_secret(value)
+
+
+def named(run: ProgramRun, type_token: str, name: str) -> DeclaredResource:
+    found = [r for r in run.of_type(type_token) if r.name == name]
+    assert len(found) == 1, f"expected one {type_token} named {name}, found {len(found)}"
+    return found[0]
+
+
+def component_of(run: ProgramRun, resource: DeclaredResource) -> str:
+    """The type token of the component that owns ``resource``."""
+    return run.by_urn(resource.parent).type
+
+
+def leaf_strings(value: Any) -> list[str]:
+    """Every string inside a recorded value, secrets included, for leak checks."""
+    if rpc.is_rpc_secret(value):
+        return leaf_strings(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in leaf_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in leaf_strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def public_strings(value: Any) -> list[str]:
+    """Every string inside a recorded value that is NOT under a secret marker."""
+    if rpc.is_rpc_secret(value):
+        return []
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in public_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in public_strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def secret_strings(value: Any) -> list[str]:
+    """Every string inside a recorded value that IS under a secret marker."""
+    if rpc.is_rpc_secret(value):
+        return leaf_strings(rpc.unwrap_rpc_secret(value))
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in secret_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in secret_strings(v)]
+    return []
+
+
+def generated_secrets(run: ProgramRun, min_length: int = 12) -> set[str]:
+    """Every secret value the program's resources take or produce (long enough to be a real one)."""
+    return {
+        s
+        for r in run.resources
+        for record in (r.inputs, r.state)
+        for s in secret_strings(record)
+        if len(s) >= min_length
+    }

@@ -1,0 +1,43 @@
+"""Network: the node subnet, a subnet delegated to PostgreSQL, and private DNS for the server."""
+
+import ipaddress
+
+from tests.helpers import named, plain
+
+VNET = "azure-native:network:VirtualNetwork"
+SUBNET = "azure-native:network:Subnet"
+
+
+def test_subnets_sit_inside_the_address_space_without_overlap(stack_run):
+    space = ipaddress.ip_network(stack_run.one(VNET).inputs["addressSpace"]["addressPrefixes"][0])
+    subnets = [ipaddress.ip_network(s.inputs["addressPrefix"]) for s in stack_run.of_type(SUBNET)]
+    assert len(subnets) == 2
+    assert all(s.subnet_of(space) for s in subnets)
+    assert not subnets[0].overlaps(subnets[1])
+
+
+def test_database_subnet_is_delegated_to_flexible_server_only(stack_run):
+    postgres = named(stack_run, SUBNET, "postgres")
+    assert [d["serviceName"] for d in postgres.inputs["delegations"]] == ["Microsoft.DBforPostgreSQL/flexibleServers"]
+    assert "delegations" not in named(stack_run, SUBNET, "nodes").inputs
+
+
+def test_postgres_private_zone_is_linked_to_the_vnet(stack_run):
+    zone = stack_run.one("azure-native:privatedns:PrivateZone")
+    assert zone.inputs["privateZoneName"].endswith(".private.postgres.database.azure.com")
+    link = stack_run.one("azure-native:privatedns:VirtualNetworkLink")
+    assert link.inputs["privateZoneName"] == zone.state["name"]
+    assert link.inputs["virtualNetwork"]["id"] == stack_run.one(VNET).state["id"]
+    # The server resolves through the zone; it must not register VM records into it.
+    assert link.inputs["registrationEnabled"] is False
+
+
+def test_every_taggable_resource_carries_the_stack_tags(stack_run):
+    tagged = [r for r in stack_run.resources if r.type.startswith("azure-native:") and "tags" in r.inputs]
+    assert len(tagged) >= 8
+    for resource in tagged:
+        assert plain(resource.inputs["tags"]) == {
+            "project": "airflow-platform",
+            "stack": stack_run.stack,
+            "managed-by": "pulumi",
+        }, resource.name

@@ -1,0 +1,90 @@
+"""The composed Azure platform: provisioning order, data protection and stack outputs."""
+
+import pytest
+
+from tests.helpers import generated_secrets, leaf_strings, public_strings
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+
+EXPECTED_OUTPUTS = {
+    "location",
+    "resourceGroupName",
+    "clusterName",
+    "kubeconfig",
+    "taskPoolName",
+    "registryLoginServer",
+    "databaseHost",
+    "databaseName",
+    "logStorageAccount",
+    "logContainer",
+    "airflowIdentityClientId",
+    "oidcIssuerUrl",
+}
+
+
+@pytest.mark.parametrize(
+    "type_token",
+    [
+        "azure-native:dbforpostgresql:Server",
+        "azure-native:storage:StorageAccount",
+        "azure-native:managedidentity:UserAssignedIdentity",
+        "azure-native:containerregistry:Registry",
+    ],
+)
+def test_slow_resources_do_not_wait_for_the_cluster(stack_run, type_token):
+    cluster = stack_run.one(CLUSTER).urn
+    assert cluster not in stack_run.waits_for(stack_run.one(type_token))
+
+
+def test_only_what_needs_a_cluster_output_waits_for_it(stack_run):
+    cluster = stack_run.one(CLUSTER).urn
+    waiting = {r.type for r in stack_run.resources if r.custom and cluster in r.dependencies}
+    assert waiting <= {
+        "azure-native:containerservice:AgentPool",  # lives in the cluster
+        "azure-native:managedidentity:FederatedIdentityCredential",  # trusts its OIDC issuer
+        "azure-native:authorization:RoleAssignment",  # AcrPull for its kubelet identity
+        "pulumi:providers:kubernetes",  # built from its credentials
+        "kubernetes:core/v1:Namespace",
+        "kubernetes:core/v1:Secret",
+        "kubernetes:helm.sh/v3:Release",
+    }
+
+
+def test_every_resource_belongs_to_a_component(stack_run):
+    components = {r.urn for r in stack_run.resources if not r.custom}
+    assert all(r.parent in components for r in stack_run.resources if r.custom)
+
+
+def test_outputs_are_all_there_and_only_the_kubeconfig_is_secret(stack_run):
+    assert set(stack_run.outputs) >= EXPECTED_OUTPUTS
+    assert stack_run.outputs["kubeconfig"].secret
+    platform_public = EXPECTED_OUTPUTS - {"kubeconfig"}
+    assert not [name for name in platform_public if stack_run.outputs[name].secret]
+    assert all(stack_run.outputs[name].value for name in EXPECTED_OUTPUTS)
+
+
+def test_outputs_match_what_was_provisioned(stack_run):
+    outputs = {name: o.value for name, o in stack_run.outputs.items()}
+    assert outputs["clusterName"] == stack_run.one(CLUSTER).state["name"]
+    assert (
+        outputs["databaseHost"]
+        == stack_run.one("azure-native:dbforpostgresql:Server").state["fullyQualifiedDomainName"]
+    )
+    assert outputs["registryLoginServer"].endswith(".azurecr.io")
+    assert (
+        outputs["airflowIdentityClientId"]
+        == stack_run.one("azure-native:managedidentity:UserAssignedIdentity").state["clientId"]
+    )
+    assert outputs["oidcIssuerUrl"].startswith("https://")
+
+
+def test_no_secret_leaves_the_program_in_the_clear(stack_run):
+    secrets = generated_secrets(stack_run)
+    assert len(secrets) >= 2, "the stack generates secrets; the check must have something to look for"
+    for name, output in stack_run.outputs.items():
+        if not output.secret:
+            text = " ".join(leaf_strings(output.value))
+            assert not [s for s in secrets if s in text], name
+    for resource in stack_run.resources:
+        text = " ".join(s for v in resource.inputs.values() for s in public_strings(v))
+        assert not [s for s in secrets if s in text], f"{resource.type} {resource.name} has a secret in a plain input"
