@@ -1,7 +1,8 @@
-"""airflow-platform: reads the stack's settings, composes the platform, exports its outputs."""
+"""airflow-platform: reads the stack's settings, composes the platform and Airflow on it, exports outputs."""
 
 import pulumi
 
+from components.airflow.release import AirflowRelease, AirflowReleaseArgs
 from components.config import load_settings
 
 settings = load_settings()
@@ -12,6 +13,10 @@ else:
     raise NotImplementedError("cloud 'aws' is not provisioned yet; use 'azure'")
 
 platform = build_platform(settings)
+airflow = AirflowRelease(
+    "airflow",
+    AirflowReleaseArgs(platform=platform, settings=settings.airflow, git_ssh_key=settings.git_ssh_key),
+)
 
-for name, value in platform.outputs.items():
+for name, value in {**platform.outputs, **airflow.outputs}.items():
     pulumi.export(name, value)

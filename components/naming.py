@@ -2,9 +2,13 @@
 
 A stack may be called anything Pulumi accepts (``Prod_EU``, a 100-character branch name, ...);
 Azure does not accept all of that. Names are slugged to the characters each resource type
-allows, cut to its length limit, and, where Azure requires global uniqueness or the cut
-loses information, end in a short digest of the full ``project/stack`` so two stacks never
-collide on the same derived name.
+allows and cut to its length limit, and end in a short digest of the full ``project/stack``
+so two stacks never collide on the same derived name, whatever the cut or the case.
+
+AKS adds one rule across names: it creates the cluster's node resource group as
+``MC_<resource group>_<cluster>_<region>`` and refuses the cluster when that name exceeds 80
+characters. The cluster name is therefore short (``aks-<stack>-<digest>``: it only needs to be
+unique inside its resource group), and the resource group takes what is left.
 """
 
 from __future__ import annotations
@@ -15,13 +19,21 @@ from dataclasses import dataclass
 
 DIGEST_LENGTH = 6
 
+#: AKS refuses a cluster whose node resource group name is longer than this.
+NODE_RESOURCE_GROUP_MAX_LENGTH = 80
+#: Room kept for the region in that name: the longest public region names
+#: (``australiasoutheast``, ``germanywestcentral``) have 18 characters.
+REGION_NAME_BUDGET = 20
+#: Short enough that any resource group name of 31 characters or more still fits beside it.
+CLUSTER_NAME_MAX_LENGTH = 24
+
 
 def digest(project: str, stack: str) -> str:
     return hashlib.sha256(f"{project}/{stack}".encode()).hexdigest()[:DIGEST_LENGTH]
 
 
 def _slug(text: str) -> str:
-    """Lower case, runs of anything but letters and digits become one hyphen."""
+    """Lower case, runs of anything but ASCII letters and digits become one hyphen."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
@@ -41,25 +53,33 @@ def _compacted(prefix: str, base: str, tag: str, max_length: int) -> str:
     return prefix + _compact(base)[:room] + tag
 
 
+def node_resource_group(resource_group: str, cluster: str, location: str) -> str:
+    """The name AKS gives the resource group that holds the cluster's nodes."""
+    return f"MC_{resource_group}_{cluster}_{location}"
+
+
 @dataclass(frozen=True)
 class ResourceNames:
-    resource_group: str  # 1-90: letters, digits, - _ . ( )
-    virtual_network: str  # 2-64: letters, digits, - _ .
-    cluster: str  # 1-63: letters, digits, - _
-    dns_prefix: str  # 1-54: letters, digits, -
-    postgres_server: str  # 3-63: lower case letters, digits, -; globally unique
+    resource_group: str  # 1-90: letters, digits, - _ . ( ); not ending in .
+    virtual_network: str  # 2-64: letters, digits, - _ .; starts alphanumeric, ends alphanumeric or _
+    cluster: str  # 1-63: letters, digits, - _; starts and ends alphanumeric
+    dns_prefix: str  # 1-54: letters, digits, -; starts and ends alphanumeric
+    postgres_server: str  # 3-63: lower case letters, digits, -; not starting or ending in -; globally unique
     storage_account: str  # 3-24: lower case letters and digits; globally unique
     registry: str  # 5-50: letters and digits; globally unique
-    identity: str  # 3-128: letters, digits, - _
+    identity: str  # 3-128: letters, digits, - _; starts alphanumeric
 
 
 def resource_names(project: str, stack: str) -> ResourceNames:
     tag = digest(project, stack)
     base = f"{project}-{stack}"
+    cluster = _hyphenated("aks", stack, tag, CLUSTER_NAME_MAX_LENGTH)
+    # What the node resource group name leaves for ours: MC_ and two underscores, the region.
+    group_room = NODE_RESOURCE_GROUP_MAX_LENGTH - len(node_resource_group("", "", "")) - REGION_NAME_BUDGET
     return ResourceNames(
-        resource_group=_hyphenated("rg", base, tag, 90),
+        resource_group=_hyphenated("rg", base, tag, min(90, group_room - len(cluster))),
         virtual_network=_hyphenated("vnet", base, tag, 64),
-        cluster=_hyphenated("aks", base, tag, 63),
+        cluster=cluster,
         dns_prefix=_hyphenated("aks", base, tag, 54),
         postgres_server=_hyphenated("psql", base, tag, 63),
         storage_account=_compacted("st", base, tag, 24),

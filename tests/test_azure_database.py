@@ -49,7 +49,7 @@ def test_admin_login_is_one_azure_accepts(stack_run):
 
 
 def test_password_is_generated_secret_complex_and_uri_safe(stack_run):
-    password_resource = stack_run.one("random:index/randomPassword:RandomPassword")
+    password_resource = named(stack_run, "random:index/randomPassword:RandomPassword", "admin-password")
     server = stack_run.one(SERVER).inputs
     assert is_secret(server["administratorLoginPassword"])
     password = plain(server["administratorLoginPassword"])

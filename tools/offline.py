@@ -48,6 +48,23 @@ class DeclaredResource:
     retain_on_delete: bool
     additional_secret_outputs: list[str]
 
+    def input_at(self, path: str) -> Any:
+        """The input at a dotted path (``sku.name``, ``agentPoolProfiles.0.vmSize``), or None."""
+        value: Any = self.inputs
+        for part in path.split("."):
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                return None
+        return value
+
+    @property
+    def provider_urn(self) -> str | None:
+        """The explicit provider's URN (the engine's reference is ``<urn>::<id>``), or None."""
+        return self.provider.rsplit("::", 1)[0] if self.provider else None
+
 
 @dataclass
 class StackOutput:
@@ -162,11 +179,16 @@ def run_program(
     overrides: Mapping[str, Any] | None = None,
     root: Path = ROOT,
     preview: bool = False,
+    monitor: RecordingMonitor | None = None,
 ) -> ProgramRun:
-    """Run ``__main__.py`` for ``stack`` under mocks and return what it declared and exported."""
+    """Run ``__main__.py`` for ``stack`` under mocks and return what it declared and exported.
+
+    ``monitor`` records the registrations; pass one to see what a run that fails had declared.
+    """
     config, secret_keys = stack_config(stack, overrides, root)
     location = config.get("azure-native:location", "westeurope")
-    monitor = RecordingMonitor(PlatformMocks(location=location))
+    if monitor is None:
+        monitor = RecordingMonitor(PlatformMocks(location=location))
     settings.ROOT.set(None)
     project = project_name(root)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)

@@ -1,0 +1,1 @@
+"""Apache Airflow on the platform's cluster, installed from the official Helm chart; cloud-neutral."""

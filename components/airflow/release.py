@@ -1,0 +1,156 @@
+"""Airflow 3 from the official Helm chart, with generated secrets, on any cloud's :class:`Platform`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+import pulumi_random as random
+from pydantic import SecretStr
+
+from components.airflow.remote_logs import remote_logging
+from components.airflow.secrets import (
+    ADMIN_PASSWORD,
+    API_SECRET_KEY,
+    FERNET_KEY,
+    GIT_SSH_KEY,
+    JWT_SECRET,
+    METADATA_CONNECTION,
+    WEBSERVER_SECRET_KEY,
+    SecretKeyRef,
+    fernet_key,
+    postgres_connection_uri,
+)
+from components.airflow.values import (
+    ADMIN_USERNAME,
+    API_SERVER_PORT,
+    RELEASE_NAME,
+    ValuesArgs,
+    chart_values,
+)
+from components.config import AirflowSettings
+from components.platform import Platform
+
+CHART = "airflow"
+CHART_REPOSITORY = "https://airflow.apache.org"
+#: A first install pulls the Airflow image onto new nodes and migrates an empty database;
+#: Helm's default of 300 s is not enough for that.
+RELEASE_TIMEOUT_SECONDS = 1200
+
+
+@dataclass(frozen=True)
+class AirflowReleaseArgs:
+    platform: Platform
+    settings: AirflowSettings
+    #: Deploy key of a private DAG repository (``pulumi config set --secret gitSshKey``).
+    git_ssh_key: SecretStr | None = None
+
+
+class AirflowRelease(pulumi.ComponentResource):
+    """The namespace, the generated secrets and the Helm release; knows nothing of the cloud."""
+
+    def __init__(self, name: str, args: AirflowReleaseArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("airflow-platform:airflow:Release", name, None, opts)
+        platform = args.platform
+        cluster = platform.cluster
+        # Computed before any child is declared: an unsupported log store stops here.
+        logging = remote_logging(platform.logs)
+        values = chart_values(
+            ValuesArgs(
+                settings=args.settings,
+                control_plane=cluster.control_plane,
+                tasks=cluster.tasks,
+                identity=platform.logs.identity,
+                logging=logging,
+                has_git_ssh_key=args.git_ssh_key is not None,
+            )
+        )
+        in_cluster = pulumi.ResourceOptions(parent=self, provider=cluster.provider)
+
+        self.namespace = k8s.core.v1.Namespace(
+            "namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.settings.namespace),
+            opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=list(cluster.ready))),
+        )
+        namespace = self.namespace.metadata.apply(lambda m: m.name)
+
+        # No keepers: each value is generated once and kept by every later `pulumi up`.
+        fernet = random.RandomBytes("fernet-key", length=32, opts=pulumi.ResourceOptions(parent=self))
+        self.admin_password = random.RandomPassword(
+            "airflow-admin-password", length=32, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
+        database = platform.database
+        generated: dict[SecretKeyRef, pulumi.Output[str]] = {
+            METADATA_CONNECTION: pulumi.Output.all(database.host, database.password).apply(
+                lambda parts: postgres_connection_uri(
+                    user=database.user,
+                    password=parts[1],
+                    host=parts[0],
+                    port=database.port,
+                    database=database.name,
+                )
+            ),
+            FERNET_KEY: fernet.base64.apply(fernet_key),
+            API_SECRET_KEY: self._random_key("api-secret-key"),
+            JWT_SECRET: self._random_key("jwt-secret"),
+            WEBSERVER_SECRET_KEY: self._random_key("webserver-secret-key"),
+            ADMIN_PASSWORD: self.admin_password.result,
+        }
+        if args.git_ssh_key is not None:
+            generated[GIT_SSH_KEY] = pulumi.Output.from_input(args.git_ssh_key.get_secret_value())
+        self.secrets = [
+            k8s.core.v1.Secret(
+                ref.name,
+                metadata=k8s.meta.v1.ObjectMetaArgs(name=ref.name, namespace=namespace),
+                type="Opaque",
+                string_data={ref.key: pulumi.Output.secret(value)},
+                opts=in_cluster,
+            )
+            for ref, value in generated.items()
+        ]
+
+        self.release = k8s.helm.v3.Release(
+            "airflow",
+            name=RELEASE_NAME,
+            chart=CHART,
+            version=args.settings.chart_version,
+            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=CHART_REPOSITORY),
+            namespace=namespace,
+            values=values,
+            timeout=RELEASE_TIMEOUT_SECONDS,
+            # Done means migrated and the admin user created, not merely submitted.
+            wait_for_jobs=True,
+            # The task pool is not waited for: it provisions alongside, and task pods wait for nodes.
+            opts=pulumi.ResourceOptions.merge(
+                in_cluster,
+                pulumi.ResourceOptions(
+                    depends_on=[
+                        *cluster.ready,
+                        *database.ready,
+                        *platform.logs.identity.ready,
+                        *self.secrets,
+                    ]
+                ),
+            ),
+        )
+        status = self.release.status
+        self.outputs: dict[str, pulumi.Input[object]] = {
+            "airflowNamespace": namespace,
+            "airflowReleaseName": self.release.name,
+            "airflowReleaseStatus": status.apply(lambda s: s.status),
+            "airflowApiServerUrl": pulumi.Output.concat(
+                "http://", RELEASE_NAME, "-api-server.", namespace, ".svc.cluster.local:", str(API_SERVER_PORT)
+            ),
+            "airflowChartVersion": status.apply(lambda s: s.version),
+            "airflowVersion": status.apply(lambda s: s.app_version),
+            "airflowImage": f"{args.settings.image.repository}:{args.settings.image.tag}",
+            "airflowRemoteLogFolder": logging.folder_url,
+            "airflowAdminUsername": ADMIN_USERNAME,
+            "airflowAdminPassword": pulumi.Output.secret(self.admin_password.result),
+        }
+        self.register_outputs(self.outputs)
+
+    def _random_key(self, name: str) -> pulumi.Output[str]:
+        """A signing key: 64 random letters and digits, kept across updates."""
+        return random.RandomPassword(name, length=64, special=False, opts=pulumi.ResourceOptions(parent=self)).result

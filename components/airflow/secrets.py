@@ -1,0 +1,47 @@
+"""The Kubernetes Secrets the chart reads, and the exact formats Airflow expects in them.
+
+The chart is told each Secret's name; the key inside is fixed by the chart's templates.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class SecretKeyRef:
+    """One key of one Kubernetes Secret in the release namespace."""
+
+    name: str
+    key: str
+
+
+# Names differ from the chart's own defaults (``airflow-metadata``, ``airflow-fernet-key``...)
+# so a chart that still rendered its own Secret could never overwrite ours.
+METADATA_CONNECTION = SecretKeyRef("airflow-metadata-connection", "connection")
+FERNET_KEY = SecretKeyRef("airflow-fernet", "fernet-key")
+API_SECRET_KEY = SecretKeyRef("airflow-api-secret", "api-secret-key")
+JWT_SECRET = SecretKeyRef("airflow-jwt", "jwt-secret")
+WEBSERVER_SECRET_KEY = SecretKeyRef("airflow-webserver-secret", "webserver-secret-key")
+GIT_SSH_KEY = SecretKeyRef("airflow-git-ssh", "gitSshKey")
+#: Read only by the create-user job, through an environment variable.
+ADMIN_PASSWORD = SecretKeyRef("airflow-admin-password", "password")
+
+
+def postgres_connection_uri(*, user: str, password: str, host: str, port: int, database: str) -> str:
+    """SQLAlchemy URI with psycopg2 (shipped in the official image) over TLS.
+
+    User, password and database are percent-encoded, so any character in them survives parsing.
+    """
+    credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
+    return f"postgresql+psycopg2://{credentials}@{host}:{port}/{quote(database, safe='')}?sslmode=require"
+
+
+def fernet_key(random_base64: str) -> str:
+    """The key format the Fernet spec defines: 32 random bytes in URL-safe base64, padding kept.
+
+    pulumi-random's ``RandomBytes`` gives standard base64, whose ``+`` and ``/`` the spec does not allow.
+    """
+    return base64.urlsafe_b64encode(base64.b64decode(random_base64)).decode()

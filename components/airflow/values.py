@@ -1,0 +1,163 @@
+"""The official chart's values for Airflow on the platform, from the settings and the platform's handles.
+
+Every key here is one the chart 1.20.0 reads (``values.yaml``/``values.schema.json``); tests validate
+the result against the chart's own schema and compute placement the way its templates do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from components.airflow.remote_logs import RemoteLogging
+from components.airflow.secrets import (
+    ADMIN_PASSWORD,
+    API_SECRET_KEY,
+    FERNET_KEY,
+    GIT_SSH_KEY,
+    JWT_SECRET,
+    METADATA_CONNECTION,
+    WEBSERVER_SECRET_KEY,
+    SecretKeyRef,
+)
+from components.config import AirflowSettings, GitSyncSettings
+from components.platform import AIRFLOW_SERVICE_ACCOUNTS, NodePlacement, WorkloadIdentity
+
+RELEASE_NAME = "airflow"
+API_SERVER_PORT = 8080
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD_ENV = "AIRFLOW_ADMIN_PASSWORD"
+
+#: ``airflow users create`` with the chart's own user fields, but the password from the generated
+#: Secret (through the environment) instead of ``defaultUser.password`` in the values.
+CREATE_USER_ARGS = [
+    "bash",
+    "-c",
+    f'exec airflow users create "$@" --password "${ADMIN_PASSWORD_ENV}"',
+    "--",
+    "--role",
+    "{{ .Values.createUserJob.defaultUser.role }}",
+    "--username",
+    "{{ .Values.createUserJob.defaultUser.username }}",
+    "--email",
+    "{{ .Values.createUserJob.defaultUser.email }}",
+    "--firstname",
+    "{{ .Values.createUserJob.defaultUser.firstName }}",
+    "--lastname",
+    "{{ .Values.createUserJob.defaultUser.lastName }}",
+]
+
+
+@dataclass(frozen=True)
+class ValuesArgs:
+    settings: AirflowSettings
+    control_plane: NodePlacement
+    tasks: NodePlacement
+    identity: WorkloadIdentity
+    logging: RemoteLogging
+    #: Whether a deploy key for a private DAG repository was configured.
+    has_git_ssh_key: bool
+
+
+def secret_env(name: str, ref: SecretKeyRef) -> dict[str, Any]:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": ref.name, "key": ref.key}}}
+
+
+def git_sync(settings: GitSyncSettings, has_ssh_key: bool) -> dict[str, Any]:
+    """git-sync from the configured repository, off without one.
+
+    The settings already refuse a deploy key without a repository or without pinned host keys.
+    """
+    if settings.repo is None:
+        return {"enabled": False}
+    values: dict[str, Any] = {
+        "enabled": True,
+        "repo": settings.repo,
+        # git-sync v4 (the chart's image) reads ``ref``; ``branch`` is what v3 read.
+        "branch": settings.branch,
+        "ref": settings.branch,
+        "subPath": settings.sub_path,
+        "period": settings.period,
+    }
+    if has_ssh_key:
+        values["sshKeySecret"] = GIT_SSH_KEY.name
+        values["knownHosts"] = settings.known_hosts
+    return values
+
+
+def chart_values(args: ValuesArgs) -> dict[str, Any]:
+    s = args.settings
+    identity = args.identity
+
+    def bound_to_identity(component: str) -> dict[str, Any]:
+        """A component whose pods read or write logs: its named service account and pod labels."""
+        return {
+            "serviceAccount": {
+                "create": True,
+                "name": AIRFLOW_SERVICE_ACCOUNTS[component],
+                "annotations": dict(identity.service_account_annotations),
+            },
+            "labels": dict(identity.pod_labels),
+        }
+
+    return {
+        # The chart derives every Airflow image (pods, task pod template, executor config) from these.
+        "defaultAirflowRepository": s.image.repository,
+        "defaultAirflowTag": s.image.tag,
+        "executor": "KubernetesExecutor",
+        "postgresql": {"enabled": False},
+        "redis": {"enabled": False},
+        "data": {"metadataSecretName": METADATA_CONNECTION.name},
+        "fernetKeySecretName": FERNET_KEY.name,
+        "apiSecretKeySecretName": API_SECRET_KEY.name,
+        "jwtSecretName": JWT_SECRET.name,
+        "webserverSecretKeySecretName": WEBSERVER_SECRET_KEY.name,
+        # Every pod the chart runs falls back to these: the control-plane pool. Only task pods
+        # (the pod template) select the task pool, through the keys below.
+        "nodeSelector": dict(args.control_plane.node_selector),
+        "tolerations": args.control_plane.toleration_dicts(),
+        "workers": {
+            # The pod template reads workers.kubernetes.nodeSelector, then workers.nodeSelector, then
+            # the global one; tolerations only from workers.tolerations, then the global ones.
+            "kubernetes": {
+                "nodeSelector": dict(args.tasks.node_selector),
+                "resources": s.task_pod.model_dump(),
+            },
+            "tolerations": args.tasks.toleration_dicts(),
+            **bound_to_identity("workers"),
+        },
+        "scheduler": bound_to_identity("scheduler"),
+        "apiServer": bound_to_identity("apiServer"),
+        "dagProcessor": {"enabled": True, **bound_to_identity("dagProcessor")},
+        # Triggerer logs go to blob storage like every other log: no volume claim.
+        "triggerer": {"persistence": {"enabled": False}, **bound_to_identity("triggerer")},
+        "logs": {"persistence": {"enabled": False}},
+        # Plain Jobs instead of Helm hooks: Pulumi waits for the release's resources, and with
+        # hooks the first install would wait on jobs that wait on the release.
+        "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
+        "createUserJob": {
+            "useHelmHooks": False,
+            "applyCustomEnv": False,
+            # Emptied so the chart's default password ("admin") is nowhere: CREATE_USER_ARGS use the
+            # generated one, and the chart's own args would fail rather than create admin/admin.
+            "defaultUser": {"username": ADMIN_USERNAME, "password": ""},
+            "args": CREATE_USER_ARGS,
+            "env": [secret_env(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)],
+        },
+        "ports": {"apiServer": API_SERVER_PORT},
+        "env": args.logging.env,
+        "config": {
+            "core": {
+                "parallelism": s.parallelism,
+                "max_active_tasks_per_dag": s.max_active_tasks_per_dag,
+            },
+            "kubernetes_executor": {
+                "worker_pods_creation_batch_size": s.worker_pods_creation_batch_size,
+                "delete_worker_pods": "True",
+                # A failed task's pod stays for inspection until someone deletes it.
+                "delete_worker_pods_on_failure": "False",
+            },
+            **args.logging.config,
+        },
+        "dags": {"gitSync": git_sync(s.git_sync, args.has_git_ssh_key)},
+    }

@@ -1,0 +1,585 @@
+"""The bootstrap command: the settings derivation directly, the orchestration against a stand-in CLI.
+
+The real Pulumi CLI cannot run here, so the orchestration tests put a stand-in ``pulumi`` first
+on ``PATH``. It answers each command the Automation API sends the way the CLI does (same
+arguments, same JSON, engine events over the same gRPC event log), keeps a file backend, runs
+the real program offline for ``preview``/``up``, and records every command it receives.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pulumi._version
+import pytest
+import yaml
+from pulumi import automation as auto
+
+from components.config import ConfigurationError
+from tools import bootstrap
+from tools.bootstrap import (
+    LOCATION_KEY,
+    BootstrapError,
+    config_path,
+    derive_config,
+    has_changes,
+    parse_assignment,
+    pending_changes,
+    program_settings,
+    set_all_json,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+TEMPLATE_CIPHERTEXT = "v1:TEMPLATEONLYCIPHERTEXT"
+TEMPLATE_CLIENT_SECRET = "v1:TEMPLATECLIENTSECRET"
+KNOWN_HOSTS = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+
+
+# --- the settings derivation ---------------------------------------------------------------
+
+
+def test_a_new_stack_gets_the_template_settings_with_overrides_applied():
+    derived = derive_config(
+        DEV,
+        [
+            (LOCATION_KEY, "northeurope"),
+            ("cluster.taskPool.maxCount", 8),
+            ("cluster.controlPlanePool.vmSize", "Standard_D8ds_v5"),
+            ("logs.softDeleteDays", 7),
+        ],
+    )
+    settings = program_settings("staging", {}, derived.values, {})
+
+    assert settings.location == "northeurope"
+    assert settings.cluster.task_pool.max_count == 8
+    assert settings.cluster.control_plane_pool.vm_size == "Standard_D8ds_v5"
+    assert settings.logs.soft_delete_days == 7
+    # Everything not overridden is the template's.
+    dev = program_settings("dev", {}, DEV, {})
+    assert settings.database == dev.database
+    assert settings.registry == dev.registry
+    assert settings.cluster.task_pool.vm_size == dev.cluster.task_pool.vm_size
+    assert settings.logs.retention_days == dev.logs.retention_days
+    assert settings.protect_data is False
+
+
+def test_the_template_is_not_modified_by_a_derivation():
+    template = json.loads(json.dumps(DEV))
+    derive_config(template, [("cluster.taskPool.maxCount", 99), ("network.addressSpace", "10.50.0.0/16")])
+    assert template == DEV
+
+
+def test_secret_values_of_the_template_are_never_copied():
+    template = {
+        **DEV,
+        "airflow-platform:gitSshKey": {"secure": TEMPLATE_CIPHERTEXT},
+        "airflow-platform:airflow": {"gitSync": {"repo": "git@github.com:org/dags.git"}},
+        "vendor:credentials": {"user": "ci", "token": {"secure": "v1:NESTED"}},
+    }
+    derived = derive_config(template, [])
+
+    assert derived.withheld_secrets == ("airflow-platform:gitSshKey", "vendor:credentials")
+    assert "airflow-platform:gitSshKey" not in derived.values
+    assert "vendor:credentials" not in derived.values
+    assert TEMPLATE_CIPHERTEXT not in json.dumps(derived.values)
+    assert derived.values["airflow-platform:airflow"] == {"gitSync": {"repo": "git@github.com:org/dags.git"}}
+
+
+def test_setting_paths_name_a_key_and_a_path_inside_it():
+    assert config_path("cluster.taskPool.maxCount") == ("airflow-platform:cluster", ["taskPool", "maxCount"])
+    assert config_path("airflow-platform:protectData") == ("airflow-platform:protectData", [])
+    assert config_path(LOCATION_KEY) == (LOCATION_KEY, [])
+    for bad in ("", "cluster..maxCount", "cluster."):
+        with pytest.raises(BootstrapError):
+            config_path(bad)
+
+
+def test_assigned_values_are_read_as_yaml_so_types_survive():
+    assert parse_assignment("cluster.taskPool.maxCount=8") == ("cluster.taskPool.maxCount", 8)
+    assert parse_assignment("cluster.taskPool.spot=false") == ("cluster.taskPool.spot", False)
+    assert parse_assignment('database.version="17"') == ("database.version", "17")
+    assert parse_assignment("cluster.controlPlanePool.zones=['1','2']") == (
+        "cluster.controlPlanePool.zones",
+        ["1", "2"],
+    )
+    with pytest.raises(BootstrapError):
+        parse_assignment("cluster.taskPool.maxCount")
+
+
+def test_a_path_through_a_plain_value_is_refused():
+    with pytest.raises(BootstrapError, match="not an object"):
+        derive_config(DEV, [("protectData.enabled", True)])
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        (("cluster.taskPool.maxCount", "many"), "cluster.taskPool.maxCount"),
+        (("cluster.taskpool.maxCount", 3), "cluster.taskpool"),  # a typo is not silently ignored
+        (("registry.sku", "Gold"), "registry.sku"),
+        (("databse.tier", "Burstable"), "databse"),
+    ],
+)
+def test_invalid_settings_are_refused_naming_the_setting(override, named):
+    derived = derive_config(DEV, [override])
+    with pytest.raises(ConfigurationError, match=named.replace(".", r"\.")):
+        program_settings("staging", {}, derived.values, {})
+
+
+def test_settings_equal_to_what_the_cli_holds_are_not_written_again():
+    # What `pulumi config --json` returns for the dev settings: strings, objects as JSON text.
+    current = {
+        key: auto.ConfigValue(value=value if isinstance(value, str) else json.dumps(value, separators=(",", ":")))
+        for key, value in DEV.items()
+    }
+    assert pending_changes(current, DEV) == {}
+
+    desired = derive_config(DEV, [("cluster.taskPool.maxCount", 8)]).values
+    assert pending_changes(current, desired) == {"airflow-platform:cluster": desired["airflow-platform:cluster"]}
+    assert pending_changes({}, {"airflow-platform:protectData": False}) == {"airflow-platform:protectData": False}
+
+
+def test_changes_are_written_in_the_config_json_shape():
+    document = json.loads(set_all_json({"airflow-platform:logs": {"retentionDays": 60}, LOCATION_KEY: "uksouth"}))
+    assert document["airflow-platform:logs"] == {
+        "value": '{"retentionDays": 60}',
+        "objectValue": {"retentionDays": 60},
+        "secret": False,
+    }
+    assert document[LOCATION_KEY] == {"value": "uksouth", "secret": False}
+
+
+def test_only_operations_other_than_same_count_as_changes():
+    assert not has_changes({"same": 32})
+    assert has_changes({"same": 30, "update": 2})
+    assert has_changes({"create": 32})
+    assert not has_changes({"create": 0, "same": 0})
+
+
+# --- the orchestration, against a stand-in CLI ----------------------------------------------
+
+
+def stand_in_pulumi(repo_root: str, cli_version: str) -> None:
+    """The stand-in ``pulumi``: runs as its own executable (written out by :func:`stand_in`)."""
+    import base64
+    import datetime
+    import getpass
+    import hashlib
+    import json
+    import os
+    import sys
+    import time
+    from pathlib import Path
+
+    import yaml
+
+    argv = sys.argv[1:]
+    here = Path(sys.argv[0]).resolve().parent
+    with (here / "commands.jsonl").open("a") as log:
+        log.write(json.dumps(argv) + "\n")
+
+    def fail(message: str, code: int = 255) -> None:
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(code)
+
+    valued = {"--stack", "--event-log", "--exec-kind", "--client", "--secrets-provider", "--page-size", "--page"}
+    words: list[str] = []
+    flags: dict[str, object] = {}
+    after_separator: list[str] = []
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "--":
+            after_separator = argv[index + 1 :]
+            break
+        if arg in valued or (arg == "--json" and words[:2] == ["config", "set-all"]):
+            flags[arg] = argv[index + 1]
+            index += 2
+            continue
+        if arg.startswith("--"):
+            flags[arg] = True
+        else:
+            words.append(arg)
+        index += 1
+    command = tuple(words)
+
+    if command == ("version",):
+        print(f"v{cli_version}")
+        return
+    backend_url = os.environ.get("PULUMI_BACKEND_URL", "")
+    if not backend_url.startswith("file://"):
+        fail("PULUMI_ACCESS_TOKEN must be set for login during non-interactive CLI sessions")
+    if command == ("whoami",):
+        print(json.dumps({"user": getpass.getuser(), "url": backend_url, "organizations": ["organization"]}))
+        return
+
+    project_file = yaml.safe_load(Path("Pulumi.yaml").read_text())
+    project = project_file["name"]
+    stacks = Path(backend_url.removeprefix("file://")) / ".pulumi" / "stacks" / project
+    name = str(flags.get("--stack") or (words[2] if command[:2] == ("stack", "init") else ""))
+    state_file = stacks / f"{name}.json"
+    stack_file = Path(f"Pulumi.{name}.yaml")
+
+    def state() -> dict:
+        if not state_file.exists():
+            fail(f"no stack named '{name}' found")
+        return json.loads(state_file.read_text())
+
+    def stack_config() -> dict:
+        document = yaml.safe_load(stack_file.read_text()) if stack_file.exists() else None
+        return (document or {}).get("config") or {}
+
+    def save_stack_config(config: dict) -> None:
+        stack_file.write_text(yaml.safe_dump({"config": dict(sorted(config.items()))}, sort_keys=False))
+
+    def as_text(value: object) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, dict | list):
+            return json.dumps(value, separators=(",", ":"))
+        return str(value)
+
+    def encrypt(text: str) -> dict:  # the stand-in's "ciphertext": opaque to the caller, not secure
+        return {"secure": "v1:" + base64.b64encode(text.encode()).decode()}
+
+    def decrypt(value: dict) -> str:
+        return base64.b64decode(value["secure"].removeprefix("v1:")).decode()
+
+    def now() -> str:
+        return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def planned() -> dict:
+        """The program's resources and outputs for the stack's config, from one offline run."""
+        digest = hashlib.sha256(json.dumps(stack_config(), sort_keys=True).encode()).hexdigest()
+        cache = stacks.parent.parent / "plans" / f"{name}-{digest}.json"
+        if cache.exists():
+            return json.loads(cache.read_text())
+        sys.path.insert(0, repo_root)
+        from tools.offline import run_program
+
+        try:
+            run = run_program(name, root=Path.cwd(), preview=True)
+        except Exception as error:  # the CLI reports a failing program and exits non-zero
+            print(f"    error: an unhandled error occurred: {error}")
+            sys.exit(255)
+        plan = {
+            "config": digest,
+            "resources": {
+                r.urn: {
+                    "type": r.type,
+                    "name": r.name,
+                    "inputs": hashlib.sha256(json.dumps(r.inputs, sort_keys=True, default=str).encode()).hexdigest(),
+                }
+                for r in run.resources
+            },
+            "outputs": {k: {"value": o.value, "secret": o.secret} for k, o in run.outputs.items()},
+        }
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(plan, default=str))
+        return json.loads(cache.read_text())
+
+    def steps(plan: dict, deployed: dict) -> tuple[dict, list[tuple[str, dict]]]:
+        counts: dict[str, int] = {}
+        changed = []
+        for urn, resource in plan["resources"].items():
+            if urn not in deployed:
+                op = "create"
+            elif deployed[urn]["inputs"] != resource["inputs"]:
+                op = "update"
+            else:
+                op = "same"
+            counts[op] = counts.get(op, 0) + 1
+            if op != "same":
+                changed.append((op, resource))
+        for urn, resource in deployed.items():
+            if urn not in plan["resources"]:
+                counts["delete"] = counts.get("delete", 0) + 1
+                changed.append(("delete", resource))
+        return counts, changed
+
+    def show(title: str, changed: list, counts: dict, tense: dict) -> None:
+        print(f"{title} ({name}):")
+        symbols = {"create": "+", "update": "~", "delete": "-"}
+        for op, resource in changed:
+            print(f"    {symbols[op]} {resource['type']} {resource['name']} {op}")
+        print("Resources:")
+        for op in ("create", "update", "delete"):
+            if counts.get(op):
+                print(f"    {symbols[op]} {counts[op]} {tense[op]}")
+        print(f"    {counts.get('same', 0)} unchanged")
+
+    def send_events(address: str, counts: dict) -> None:
+        import grpc
+        from pulumi.runtime.proto import events_pb2, events_pb2_grpc
+
+        events = [
+            {"summaryEvent": {"maybeCorrupt": False, "durationSeconds": 1, "resourceChanges": counts}},
+            {"cancelEvent": {}},
+        ]
+        requests = [
+            events_pb2.EventRequest(event=json.dumps({"sequence": i, "timestamp": int(time.time()), **event}))
+            for i, event in enumerate(events, start=1)
+        ]
+        with grpc.insecure_channel(address.removeprefix("tcp://")) as channel:
+            events_pb2_grpc.EventsStub(channel).StreamEvents(iter(requests))
+
+    if command == ("stack", "select"):
+        state()
+    elif command[:2] == ("stack", "init"):
+        if state_file.exists():
+            fail(f"stack '{name}' already exists")
+        stacks.mkdir(parents=True, exist_ok=True)
+        urn = f"urn:pulumi:{name}::{project}::pulumi:pulumi:Stack::{project}-{name}"
+        state_file.write_text(json.dumps({"version": 3, "checkpoint": {"stack": urn, "latest": None}, "history": []}))
+    elif command == ("config",) and flags.get("--json"):
+        state()
+        values = {}
+        for key, declared in (project_file.get("config") or {}).items():
+            if isinstance(declared, dict) and "default" in declared:
+                values[key if ":" in key else f"{project}:{key}"] = declared["default"]
+        values.update(stack_config())
+        listing = {}
+        for key, value in sorted(values.items()):
+            secret = isinstance(value, dict) and set(value) == {"secure"}
+            entry: dict[str, object] = {"secret": secret}
+            if not secret or flags.get("--show-secrets"):
+                entry["value"] = decrypt(value) if secret else as_text(value)
+            if isinstance(value, dict | list) and not secret:
+                entry["objectValue"] = value
+            listing[key] = entry
+        print(json.dumps(listing, indent=4))
+    elif command == ("config", "set-all") and "--json" in flags:
+        state()
+        config = stack_config()
+        for key, entry in json.loads(str(flags["--json"])).items():
+            if entry.get("secret"):
+                config[key] = encrypt(entry["value"])
+            else:
+                config[key] = entry["objectValue"] if "objectValue" in entry else entry["value"]
+        save_stack_config(config)
+    elif command[:2] == ("config", "set") and len(command) == 3 and after_separator:
+        state()
+        config = stack_config()
+        config[command[2]] = encrypt(after_separator[0]) if flags.get("--secret") else after_separator[0]
+        save_stack_config(config)
+    elif command in {("preview",), ("up",)}:
+        current = state()
+        plan = planned()
+        latest = current["checkpoint"]["latest"] or {}
+        counts, changed = steps(plan, latest.get("resources", {}))
+        if command == ("preview",):
+            show(
+                "Previewing update",
+                changed,
+                counts,
+                {"create": "to create", "update": "to update", "delete": "to delete"},
+            )
+            if "--event-log" in flags:
+                send_events(str(flags["--event-log"]), counts)
+        else:
+            show("Updating", changed, counts, {"create": "created", "update": "updated", "delete": "deleted"})
+            current["checkpoint"]["latest"] = {"resources": plan["resources"], "outputs": plan["outputs"]}
+            started = now()
+            current["history"].insert(
+                0,
+                {
+                    "kind": "update",
+                    "startTime": started,
+                    "message": "",
+                    "environment": {"exec.kind": str(flags.get("--exec-kind", "cli"))},
+                    "config": {},
+                    "result": "succeeded",
+                    "endTime": now(),
+                    "version": len(current["history"]) + 1,
+                    "resourceChanges": counts,
+                },
+            )
+            state_file.write_text(json.dumps(current))
+    elif command == ("stack", "output") and flags.get("--json"):
+        outputs = (state()["checkpoint"]["latest"] or {}).get("outputs", {})
+        shown = {
+            key: output["value"] if flags.get("--show-secrets") or not output["secret"] else "[secret]"
+            for key, output in outputs.items()
+        }
+        print(json.dumps(shown, indent=4))
+    elif command == ("stack", "history") and flags.get("--json"):
+        history = state()["history"]
+        print(json.dumps(history[: int(str(flags.get("--page-size", len(history))))], indent=4))
+    else:
+        fail(f"the stand-in does not implement: pulumi {' '.join(argv)}", code=2)
+
+
+class StandIn:
+    """The stand-in CLI's directory and what it recorded."""
+
+    def __init__(self, bin_dir: Path):
+        self.bin_dir = bin_dir
+
+    def commands(self) -> list[list[str]]:
+        log = self.bin_dir / "commands.jsonl"
+        if not log.exists():
+            return []
+        return [json.loads(line) for line in log.read_text().splitlines()]
+
+    def clear(self) -> None:
+        (self.bin_dir / "commands.jsonl").unlink(missing_ok=True)
+
+
+def words_of(command: list[str]) -> list[str]:
+    """A recorded command's subcommand words, before its first flag: ``['config', 'set-all']``."""
+    words = []
+    for word in command[1:] if command[:1] == ["--non-interactive"] else command:
+        if word.startswith("-"):
+            break
+        words.append(word)
+    return words[:2]
+
+
+@pytest.fixture
+def stand_in(tmp_path, monkeypatch) -> StandIn:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    executable = bin_dir / "pulumi"
+    source = inspect.getsource(stand_in_pulumi)
+    executable.write_text(
+        f"#!{sys.executable}\n{source}\n\nstand_in_pulumi({str(ROOT)!r}, {str(pulumi._version.version)!r})\n"
+    )
+    executable.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    for name in ("PULUMI_ACCESS_TOKEN", "PULUMI_BACKEND_URL", "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK"):
+        monkeypatch.delenv(name, raising=False)
+    return StandIn(bin_dir)
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """A copy of the project's settings (the template dev holding secrets) beside the real program."""
+    directory = tmp_path / "project"
+    directory.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", directory)
+    template = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    template["config"]["airflow-platform:gitSshKey"] = {"secure": TEMPLATE_CIPHERTEXT}
+    template["config"]["azure-native:clientSecret"] = {"secure": TEMPLATE_CLIENT_SECRET}
+    (directory / "Pulumi.dev.yaml").write_text(yaml.safe_dump(template))
+    (directory / "__main__.py").symlink_to(ROOT / "__main__.py")
+    return directory
+
+
+@pytest.fixture
+def logged_in(tmp_path, monkeypatch) -> Path:
+    backend = tmp_path / "backend"
+    backend.mkdir()
+    monkeypatch.setenv("PULUMI_BACKEND_URL", f"file://{backend}")
+    return backend
+
+
+def test_bootstrap_previews_then_deploys_then_changes_nothing(stand_in, project, logged_in, tmp_path, capsys):
+    deploy_key = tmp_path / "deploy_key"
+    deploy_key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\nstaging-only\n-----END OPENSSH PRIVATE KEY-----\n")
+    argv = [
+        "staging",
+        "--location",
+        "northeurope",
+        "--task-pool-max",
+        "8",
+        "--set",
+        "airflow.gitSync.repo=git@github.com:example/dags.git",
+        "--set",
+        f"airflow.gitSync.knownHosts={KNOWN_HOSTS}",
+        "--secret-file",
+        f"gitSshKey={deploy_key}",
+    ]
+
+    # 1. Without --yes: the stack is created, its settings written, the preview shown, nothing deployed.
+    assert bootstrap.main(argv, project_dir=project) == 0
+    first = stand_in.commands()
+    assert [words_of(c) for c in first[:4]] == [["version"], ["whoami"], ["stack", "select"], ["stack", "init"]]
+    assert first[3][1:4] == ["stack", "init", "staging"]
+    assert any(words_of(c) == ["config", "set-all"] for c in first)
+    preview = next(c for c in first if words_of(c) == ["preview"])
+    assert "--diff" in preview
+    assert not any(words_of(c) == ["up"] for c in first)
+    printed = capsys.readouterr().out
+    assert "Previewing update (staging):" in printed  # the CLI's own progress, streamed
+    assert "Preview only" in printed
+    assert "(none: the stack has not been deployed)" in printed
+    assert "Not copied: azure-native:clientSecret is a secret of the template" in printed
+    assert "pulumi config set --secret azure-native:clientSecret --stack staging < FILE" in printed
+    assert "Not copied: airflow-platform:gitSshKey" not in printed  # given its own value instead
+
+    written = yaml.safe_load((project / "Pulumi.staging.yaml").read_text())["config"]
+    assert written[LOCATION_KEY] == "northeurope"
+    assert written["airflow-platform:cluster"]["taskPool"]["maxCount"] == 8
+    assert written["airflow-platform:database"] == DEV["airflow-platform:database"]
+    assert set(written["airflow-platform:gitSshKey"]) == {"secure"}
+    assert TEMPLATE_CIPHERTEXT not in (project / "Pulumi.staging.yaml").read_text()
+    assert "azure-native:clientSecret" not in written
+
+    # 2. With --yes: the stack exists, its settings already match, the preview's changes are deployed.
+    stand_in.clear()
+    assert bootstrap.main([*argv, "--yes"], project_dir=project) == 0
+    second = [words_of(c) for c in stand_in.commands()]
+    assert ["stack", "init"] not in second
+    assert ["config", "set-all"] not in second
+    assert ["config", "set"] not in second
+    assert ["up"] in second
+    printed = capsys.readouterr().out
+    assert "Settings unchanged" in printed
+    assert "Secret airflow-platform:gitSshKey unchanged" in printed
+    assert "Updating (staging):" in printed
+    assert '  location: "northeurope"' in printed
+    assert "  kubeconfig: [secret]" in printed
+    assert "apiVersion: v1" not in printed  # the kubeconfig itself is never printed
+
+    # 3. Once more: nothing is written and nothing deployed.
+    stack_file = (project / "Pulumi.staging.yaml").read_bytes()
+    state = (logged_in / ".pulumi" / "stacks" / "airflow-platform" / "staging.json").read_bytes()
+    stand_in.clear()
+    assert bootstrap.main([*argv, "--yes"], project_dir=project) == 0
+    third = [words_of(c) for c in stand_in.commands()]
+    assert third == [
+        ["version"],
+        ["whoami"],
+        ["stack", "select"],
+        ["config"],
+        ["preview"],
+        ["stack", "output"],
+        ["stack", "output"],
+    ]
+    assert (project / "Pulumi.staging.yaml").read_bytes() == stack_file
+    assert (logged_in / ".pulumi" / "stacks" / "airflow-platform" / "staging.json").read_bytes() == state
+    assert "Nothing to deploy" in capsys.readouterr().out
+
+
+def test_a_missing_cli_is_reported_before_anything_runs(project, tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert bootstrap.main(["staging"], project_dir=project) == 2
+    assert "the Pulumi CLI is not on PATH" in capsys.readouterr().err
+
+
+def test_missing_credentials_are_reported_and_no_stack_is_created(stand_in, project, capsys):
+    assert bootstrap.main(["staging", "--yes"], project_dir=project) == 2
+    error = capsys.readouterr().err
+    assert "not logged in to a Pulumi backend" in error
+    assert "PULUMI_ACCESS_TOKEN must be set" in error  # the CLI's own reason, passed on
+    assert [words_of(c) for c in stand_in.commands()] == [["version"], ["whoami"]]
+
+
+def test_invalid_settings_create_and_write_nothing(stand_in, project, logged_in, capsys):
+    assert bootstrap.main(["staging", "--set", "cluster.taskPool.maxCount=many"], project_dir=project) == 2
+    assert "cluster.taskPool.maxCount" in capsys.readouterr().err
+    assert [words_of(c) for c in stand_in.commands()] == [["version"], ["whoami"], ["stack", "select"]]
+    assert not (project / "Pulumi.staging.yaml").exists()
+
+    stand_in.clear()
+    assert bootstrap.main(["staging", "--from", "nosuch"], project_dir=project) == 2
+    assert "Pulumi.nosuch.yaml" in capsys.readouterr().err
+    assert stand_in.commands() == []

@@ -1,0 +1,510 @@
+"""A wrong stack file stops the program before it declares anything, with one clear message.
+
+Every case runs the real program under mocks with one mistake in the dev stack's settings and
+checks that the message names exactly the settings at fault, as a user writes them, says what
+is allowed, and that not one resource was registered.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from components.config import (
+    PROJECT,
+    SECRET_MARK,
+    ConfigurationError,
+    StackSettings,
+    settings_from_config,
+)
+from tests.conftest import STACKS
+from tools.mocks import PlatformMocks
+from tools.offline import ROOT, RecordingMonitor, run_program, stack_config
+
+CLUSTER = f"{PROJECT}:cluster"
+NETWORK = f"{PROJECT}:network"
+DATABASE = f"{PROJECT}:database"
+LOGS = f"{PROJECT}:logs"
+REGISTRY = f"{PROJECT}:registry"
+AIRFLOW = f"{PROJECT}:airflow"
+
+
+def problem_paths(message: str) -> set[str]:
+    """The setting paths a configuration message names, one per ``  - <path>[ = value]: ...`` line."""
+    return {line[4:].split(" ", 1)[0].rstrip(":") for line in message.splitlines() if line.startswith("  - ")}
+
+
+def refused(overrides: dict) -> tuple[str, RecordingMonitor]:
+    """The message the dev stack with ``overrides`` stops with, and what the run registered."""
+    monitor = RecordingMonitor(PlatformMocks())
+    with pytest.raises(ConfigurationError) as raised:
+        run_program("dev", overrides, monitor=monitor)
+    return str(raised.value), monitor
+
+
+def case(case_id: str, overrides: dict, paths: set[str], allowed: str):
+    return pytest.param(overrides, paths, allowed, id=case_id)
+
+
+BAD_CONFIGURATIONS = [
+    # -- the stack as a whole
+    case("cloud-planned", {f"{PROJECT}:cloud": "aws"}, {f"{PROJECT}:cloud"}, "not available yet"),
+    case("cloud-unknown", {f"{PROJECT}:cloud": "gcp"}, {f"{PROJECT}:cloud"}, "must be azure"),
+    case(
+        "location-display-name",
+        {"azure-native:location": "West Europe"},
+        {"azure-native:location"},
+        "did you mean westeurope?",
+    ),
+    case("protect-data-yes", {f"{PROJECT}:protectData": "yes"}, {f"{PROJECT}:protectData"}, "true or false"),
+    case(
+        "unknown-top-level-key",
+        {f"{PROJECT}:clustr": {"tier": "Free"}},
+        {f"{PROJECT}:clustr"},
+        f"did you mean {CLUSTER}?",
+    ),
+    case("block-not-an-object", {DATABASE: "big"}, {DATABASE}, "must be an object with the keys"),
+    # -- cluster
+    case(
+        "kubernetes-version-unquoted",
+        {CLUSTER: {"kubernetesVersion": 1.3}},
+        {f"{CLUSTER}.kubernetesVersion"},
+        "in quotes",
+    ),
+    case(
+        "kubernetes-version-format",
+        {CLUSTER: {"kubernetesVersion": "v1.33"}},
+        {f"{CLUSTER}.kubernetesVersion"},
+        "MAJOR.MINOR",
+    ),
+    case("cluster-tier", {CLUSTER: {"tier": "Gold"}}, {f"{CLUSTER}.tier"}, "'Free', 'Standard' or 'Premium'"),
+    case("typo-taskpool", {CLUSTER: {"taskpool": {"maxCount": 3}}}, {f"{CLUSTER}.taskpool"}, "did you mean taskPool?"),
+    case(
+        "snake-case-key",
+        {CLUSTER: {"task_pool": {"maxCount": 3}}},
+        {f"{CLUSTER}.task_pool"},
+        "did you mean taskPool?",
+    ),
+    case(
+        "control-plane-spot",
+        {CLUSTER: {"controlPlanePool": {"spot": True}}},
+        {f"{CLUSTER}.controlPlanePool.spot"},
+        "cannot be spot",
+    ),
+    case(
+        "control-plane-min-zero",
+        {CLUSTER: {"controlPlanePool": {"minCount": 0}}},
+        {f"{CLUSTER}.controlPlanePool.minCount"},
+        "greater than or equal to 1",
+    ),
+    case(
+        "control-plane-one-node-across-zones",
+        {CLUSTER: {"controlPlanePool": {"minCount": 1, "maxCount": 3, "zones": ["1", "2"]}}},
+        {f"{CLUSTER}.controlPlanePool.minCount"},
+        "at least 2 when zones are set",
+    ),
+    case(
+        "control-plane-burstable",
+        {CLUSTER: {"controlPlanePool": {"vmSize": "Standard_B4ms"}}},
+        {f"{CLUSTER}.controlPlanePool.vmSize"},
+        "B-series",
+    ),
+    case(
+        "control-plane-min-over-max",
+        {CLUSTER: {"controlPlanePool": {"minCount": 3, "maxCount": 2}}},
+        {f"{CLUSTER}.controlPlanePool.minCount"},
+        "must not exceed maxCount (2)",
+    ),
+    case(
+        "zone-out-of-range",
+        {CLUSTER: {"controlPlanePool": {"minCount": 2, "maxCount": 3, "zones": ["1", "4"]}}},
+        {f"{CLUSTER}.controlPlanePool.zones[1]"},
+        "'1', '2' or '3'",
+    ),
+    case(
+        "zone-twice",
+        {CLUSTER: {"controlPlanePool": {"minCount": 2, "maxCount": 3, "zones": [1, "1"]}}},
+        {f"{CLUSTER}.controlPlanePool.zones"},
+        "twice",
+    ),
+    case(
+        "task-pool-negative-min",
+        {CLUSTER: {"taskPool": {"minCount": -1}}},
+        {f"{CLUSTER}.taskPool.minCount"},
+        "greater than or equal to 0",
+    ),
+    case(
+        "task-pool-over-aks-limit",
+        {CLUSTER: {"taskPool": {"maxCount": 1001}}},
+        {f"{CLUSTER}.taskPool.maxCount"},
+        "less than or equal to 1000",
+    ),
+    case(
+        "task-pool-min-over-max",
+        {CLUSTER: {"taskPool": {"minCount": 6, "maxCount": 5}}},
+        {f"{CLUSTER}.taskPool.minCount"},
+        "must not exceed maxCount (5)",
+    ),
+    case(
+        "task-pool-fractional-count",
+        {CLUSTER: {"taskPool": {"maxCount": 2.5}}},
+        {f"{CLUSTER}.taskPool.maxCount"},
+        "whole number",
+    ),
+    case(
+        "vm-size-not-azure",
+        {CLUSTER: {"taskPool": {"vmSize": "d4ds_v5"}}},
+        {f"{CLUSTER}.taskPool.vmSize"},
+        "such as Standard_D4ds_v5",
+    ),
+    case(
+        "spot-burstable",
+        {CLUSTER: {"taskPool": {"vmSize": "Standard_B2s", "spot": True}}},
+        {f"{CLUSTER}.taskPool.vmSize"},
+        "Azure Spot does not offer B-series",
+    ),
+    case(
+        "spot-price-zero",
+        {CLUSTER: {"taskPool": {"spotMaxPrice": 0}}},
+        {f"{CLUSTER}.taskPool.spotMaxPrice"},
+        "-1 (pay up to the on-demand price) or a price above 0",
+    ),
+    case(
+        "spot-price-negative",
+        {CLUSTER: {"taskPool": {"spotMaxPrice": -0.5}}},
+        {f"{CLUSTER}.taskPool.spotMaxPrice"},
+        "a price above 0",
+    ),
+    case(
+        "spot-price-without-spot",
+        {CLUSTER: {"taskPool": {"spot": False, "spotMaxPrice": 0.5}}},
+        {f"{CLUSTER}.taskPool.spotMaxPrice"},
+        "only when spot is true",
+    ),
+    # -- network
+    case("cidr-without-prefix", {NETWORK: {"addressSpace": "10.40.0.0"}}, {f"{NETWORK}.addressSpace"}, "IPv4 CIDR"),
+    case(
+        "cidr-host-bits",
+        {NETWORK: {"nodeSubnet": "10.40.1.0/20"}},
+        {f"{NETWORK}.nodeSubnet"},
+        "the network is 10.40.0.0/20",
+    ),
+    case(
+        "subnet-outside-address-space",
+        {NETWORK: {"databaseSubnet": "10.41.0.0/24"}},
+        {f"{NETWORK}.databaseSubnet"},
+        "inside addressSpace (10.40.0.0/16)",
+    ),
+    case(
+        "subnets-overlap",
+        {NETWORK: {"databaseSubnet": "10.40.8.0/24"}},
+        {f"{NETWORK}.databaseSubnet"},
+        "must not overlap nodeSubnet (10.40.0.0/20)",
+    ),
+    case(
+        "address-space-overlaps-service-network",
+        {NETWORK: {"addressSpace": "10.0.0.0/8"}},
+        {f"{NETWORK}.addressSpace"},
+        "service network 10.0.0.0/16",
+    ),
+    case(
+        "subnet-overlaps-pod-network",
+        {NETWORK: {"addressSpace": "10.240.0.0/12", "nodeSubnet": "10.244.0.0/20", "databaseSubnet": "10.240.0.0/24"}},
+        {f"{NETWORK}.addressSpace", f"{NETWORK}.nodeSubnet"},
+        "pod network 10.244.0.0/16",
+    ),
+    case(
+        "subnet-below-azure-minimum",
+        {NETWORK: {"databaseSubnet": "10.40.16.0/30"}},
+        {f"{NETWORK}.databaseSubnet"},
+        "/29",
+    ),
+    case(
+        "node-subnet-smaller-than-pools",
+        {NETWORK: {"nodeSubnet": "10.40.0.0/29"}},
+        {f"{NETWORK}.nodeSubnet"},
+        "room for 3 nodes",
+    ),
+    # -- database
+    case("postgres-retired", {DATABASE: {"version": "12"}}, {f"{DATABASE}.version"}, "'13', '14'"),
+    case("database-tier", {DATABASE: {"tier": "Basic"}}, {f"{DATABASE}.tier"}, "'Burstable', 'GeneralPurpose'"),
+    case(
+        "general-purpose-size-on-burstable",
+        {DATABASE: {"tier": "Burstable", "skuName": "Standard_D4ds_v5"}},
+        {f"{DATABASE}.skuName"},
+        "Standard_B* size such as Standard_B2s",
+    ),
+    case(
+        "burstable-size-on-general-purpose",
+        {DATABASE: {"tier": "GeneralPurpose", "skuName": "Standard_B2s"}},
+        {f"{DATABASE}.skuName"},
+        "Standard_D* size",
+    ),
+    case(
+        "zone-redundant-burstable",
+        {DATABASE: {"tier": "Burstable", "highAvailability": True}},
+        {f"{DATABASE}.highAvailability"},
+        "not offered on the Burstable tier",
+    ),
+    case(
+        "backup-retention-short",
+        {DATABASE: {"backupRetentionDays": 6}},
+        {f"{DATABASE}.backupRetentionDays"},
+        "greater than or equal to 7",
+    ),
+    case(
+        "backup-retention-long",
+        {DATABASE: {"backupRetentionDays": 36}},
+        {f"{DATABASE}.backupRetentionDays"},
+        "less than or equal to 35",
+    ),
+    case("storage-size", {DATABASE: {"storageSizeGb": 100}}, {f"{DATABASE}.storageSizeGb"}, "32, 64, 128"),
+    # -- logs and registry
+    case("log-retention-zero", {LOGS: {"retentionDays": 0}}, {f"{LOGS}.retentionDays"}, "greater than or equal to 1"),
+    case("soft-delete-over-a-year", {LOGS: {"softDeleteDays": 366}}, {f"{LOGS}.softDeleteDays"}, "less than or equal"),
+    case("registry-sku", {REGISTRY: {"sku": "Free"}}, {f"{REGISTRY}.sku"}, "'Basic', 'Standard' or 'Premium'"),
+    # -- airflow
+    case("chart-version-range", {AIRFLOW: {"chartVersion": "1.20"}}, {f"{AIRFLOW}.chartVersion"}, "X.Y.Z"),
+    case("namespace-not-dns", {AIRFLOW: {"namespace": "Airflow_NS"}}, {f"{AIRFLOW}.namespace"}, "DNS-1123"),
+    case("namespace-kube", {AIRFLOW: {"namespace": "kube-system"}}, {f"{AIRFLOW}.namespace"}, "kube-"),
+    case("image-tag-latest", {AIRFLOW: {"image": {"tag": "latest"}}}, {f"{AIRFLOW}.image.tag"}, "latest"),
+    case("image-tag-empty", {AIRFLOW: {"image": {"tag": ""}}}, {f"{AIRFLOW}.image.tag"}, "exact version"),
+    case(
+        "image-repository-with-tag",
+        {AIRFLOW: {"image": {"repository": "apache/airflow:3.1.8"}}},
+        {f"{AIRFLOW}.image.repository"},
+        "without tag",
+    ),
+    case(
+        "git-repo-plain-http",
+        {AIRFLOW: {"gitSync": {"repo": "http://github.com/org/dags.git"}}},
+        {f"{AIRFLOW}.gitSync.repo"},
+        "HTTPS",
+    ),
+    case(
+        "git-repo-ssh-without-key",
+        {AIRFLOW: {"gitSync": {"repo": "git@github.com:org/dags.git"}}},
+        {f"{AIRFLOW}.gitSync.repo"},
+        "needs a deploy key",
+    ),
+    case(
+        "git-sync-period-without-unit",
+        {AIRFLOW: {"gitSync": {"repo": "https://github.com/org/dags.git", "period": "60"}}},
+        {f"{AIRFLOW}.gitSync.period"},
+        "such as 60s",
+    ),
+    case(
+        "git-sync-period-zero",
+        {AIRFLOW: {"gitSync": {"repo": "https://github.com/org/dags.git", "period": "0s"}}},
+        {f"{AIRFLOW}.gitSync.period"},
+        "longer than zero",
+    ),
+    case(
+        "git-branch-name",
+        {AIRFLOW: {"gitSync": {"repo": "https://github.com/org/dags.git", "branch": "feature..x"}}},
+        {f"{AIRFLOW}.gitSync.branch"},
+        "branch name",
+    ),
+    case(
+        "git-sub-path-escapes",
+        {AIRFLOW: {"gitSync": {"repo": "https://github.com/org/dags.git", "subPath": "../dags"}}},
+        {f"{AIRFLOW}.gitSync.subPath"},
+        "without ..",
+    ),
+    case("parallelism-zero", {AIRFLOW: {"parallelism": 0}}, {f"{AIRFLOW}.parallelism"}, "greater than or equal to 1"),
+    case(
+        "batch-over-parallelism",
+        {AIRFLOW: {"parallelism": 8, "workerPodsCreationBatchSize": 16}},
+        {f"{AIRFLOW}.workerPodsCreationBatchSize"},
+        "must not exceed parallelism (8)",
+    ),
+    case(
+        "request-over-limit",
+        {AIRFLOW: {"taskPod": {"requests": {"cpu": "4", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}}}},
+        {f"{AIRFLOW}.taskPod.requests.cpu"},
+        "must not exceed limits.cpu (2)",
+    ),
+    case(
+        "memory-in-millibytes",
+        {AIRFLOW: {"taskPod": {"requests": {"cpu": "1", "memory": "512m"}}}},
+        {f"{AIRFLOW}.taskPod.requests.memory"},
+        "did you mean 512Mi?",
+    ),
+    case(
+        "cpu-not-a-quantity",
+        {AIRFLOW: {"taskPod": {"limits": {"cpu": "two", "memory": "4Gi"}}}},
+        {f"{AIRFLOW}.taskPod.limits.cpu"},
+        "CPU quantity such as 500m",
+    ),
+    case(
+        "requests-missing-memory",
+        {AIRFLOW: {"taskPod": {"requests": {"cpu": "1"}}}},
+        {f"{AIRFLOW}.taskPod.requests.memory"},
+        "is required",
+    ),
+    case(
+        "deploy-key-without-repository",
+        {f"{PROJECT}:gitSshKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n"},
+        {f"{PROJECT}:gitSshKey", f"{AIRFLOW}.gitSync.knownHosts"},
+        "set both",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "paths", "allowed"), BAD_CONFIGURATIONS)
+def test_a_bad_setting_is_named_and_nothing_is_declared(overrides, paths, allowed):
+    message, monitor = refused(overrides)
+    assert problem_paths(message) == paths, message
+    assert allowed in message
+    assert monitor.declared == []
+
+
+def test_the_table_covers_at_least_forty_mistakes():
+    assert len(BAD_CONFIGURATIONS) >= 40
+
+
+def test_the_message_shows_the_value_given_and_how_to_fix_it():
+    message, _ = refused({CLUSTER: {"taskPool": {"minCount": 9, "maxCount": 5}}})
+    assert message.splitlines() == [
+        "the configuration of stack 'dev' has 1 problem; nothing was declared:",
+        f"  - {CLUSTER}.taskPool.minCount = 9: must not exceed maxCount (5)",
+        "Fix them in Pulumi.dev.yaml or with `pulumi config set --path '<setting>' <value>`.",
+    ]
+
+
+def test_every_problem_is_reported_at_once():
+    message, monitor = refused(
+        {
+            f"{PROJECT}:cloud": "aws",
+            CLUSTER: {"taskpool": {}, "controlPlanePool": {"vmSize": "Standard_B2s"}},
+            DATABASE: {"version": "11"},
+            AIRFLOW: {"parallelism": 4, "workerPodsCreationBatchSize": 8},
+            f"{PROJECT}:registery": {"sku": "Basic"},
+        }
+    )
+    assert problem_paths(message) == {
+        f"{PROJECT}:cloud",
+        f"{CLUSTER}.taskpool",
+        f"{CLUSTER}.controlPlanePool.vmSize",
+        f"{DATABASE}.version",
+        f"{AIRFLOW}.workerPodsCreationBatchSize",
+        f"{PROJECT}:registery",
+    }
+    assert "has 6 problems" in message
+    assert f"did you mean {REGISTRY}?" in message
+    assert monitor.declared == []
+
+
+def test_settings_of_other_namespaces_are_left_to_their_owners():
+    """Provider settings (credentials, subscription) are the provider's to check, not ours."""
+    config, secret_keys = stack_config("dev", {"azure-native:subscriptionId": "anything", "pulumi:template": "x"})
+    settings_from_config(PROJECT, "dev", config, secret_keys)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_committed_stack_files_are_valid(stack):
+    config, secret_keys = stack_config(stack)
+    settings = settings_from_config(PROJECT, stack, config, secret_keys)
+    assert settings.stack == stack
+
+
+def test_no_settings_at_all_means_the_defaults():
+    assert settings_from_config(PROJECT, "dev", {}) == StackSettings(project=PROJECT, stack="dev")
+
+
+def test_the_namespace_is_the_project_name():
+    assert yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"] == PROJECT
+
+
+# -- secrets ---------------------------------------------------------------------------------------
+
+DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
+
+
+def refusal(config: dict[str, str], secret_keys: set[str] = frozenset()) -> str:
+    with pytest.raises(ConfigurationError) as raised:
+        settings_from_config(PROJECT, "dev", config, secret_keys)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no chained raw values
+    return str(raised.value)
+
+
+def test_a_setting_marked_secret_is_never_echoed():
+    """``pulumi config set --secret --path airflow.gitSync.repo ...`` makes the whole block secret."""
+    block = '{"gitSync": {"repo": "http://deploy:Tok3nValue@github.com/org/dags.git"}, "namespace": "Bad_NS"}'
+    message = refusal({AIRFLOW: block}, {AIRFLOW})
+    assert problem_paths(message) == {f"{AIRFLOW}.gitSync.repo", f"{AIRFLOW}.namespace"}
+    assert f"{AIRFLOW}.namespace = {SECRET_MARK}:" in message
+    assert "Tok3nValue" not in message and "Bad_NS" not in message
+
+
+def test_the_deploy_key_is_never_echoed():
+    message = refusal({f"{PROJECT}:gitSshKey": DEPLOY_KEY, f"{PROJECT}:cloud": "aws"})
+    assert problem_paths(message) == {f"{PROJECT}:cloud", f"{PROJECT}:gitSshKey", f"{AIRFLOW}.gitSync.knownHosts"}
+    assert "b3BlbnNzaC1rZXktdjEAAAAA" not in message
+
+
+def test_the_value_of_an_unknown_key_is_never_echoed():
+    """A key pasted under the wrong name, in plain text, must not end up in a CI log as well."""
+    message = refusal({AIRFLOW: '{"gitSync": {"sshKey": "' + DEPLOY_KEY.replace("\n", "\\n") + '"}}'})
+    assert problem_paths(message) == {f"{AIRFLOW}.gitSync.sshKey"}
+    assert "b3BlbnNzaC1rZXktdjEAAAAA" not in message
+
+
+def test_a_password_in_a_repository_url_is_refused_and_masked():
+    message = refusal({AIRFLOW: '{"gitSync": {"repo": "https://deploy:Tok3nValue@github.com/org/dags.git"}}'})
+    assert "must not carry a password" in message
+    assert "https://deploy:***@github.com/org/dags.git" in message
+    assert "Tok3nValue" not in message
+
+
+# -- the README's offline run -----------------------------------------------------------------------
+
+
+def test_the_plan_command_prints_the_problems_without_a_traceback(tmp_path):
+    """``bash scripts/plan.sh <stack>`` on a broken stack file: the message, exit status 2."""
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("scripts/plan.sh runs .venv/bin/python; create it with scripts/setup.sh")
+    project = tmp_path / "project"
+    project.mkdir()
+    # The project as it is, but tools/ copied: the offline run looks for stack files beside it.
+    for entry in ROOT.iterdir():
+        if entry.name == "tools":
+            shutil.copytree(entry, project / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+        elif entry.name != ".git" and not re.fullmatch(r"Pulumi\..+\.yaml", entry.name):
+            (project / entry.name).symlink_to(entry)
+    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    document["config"][CLUSTER]["taskPool"]["minCount"] = 9
+    document["config"][f"{PROJECT}:gitSshKey"] = {"secure": "v1:AAAAENcRyPtEd"}
+    (project / "Pulumi.broken.yaml").write_text(yaml.safe_dump(document))
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("PULUMI_")}
+    result = subprocess.run(
+        ["bash", "scripts/plan.sh", "broken"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: the configuration of stack 'broken' has 3 problems; nothing was declared:")
+    assert f"  - {CLUSTER}.taskPool.minCount = 9: must not exceed maxCount (5)" in result.stderr
+    assert problem_paths(result.stderr) == {
+        f"{CLUSTER}.taskPool.minCount",
+        f"{PROJECT}:gitSshKey",
+        f"{AIRFLOW}.gitSync.knownHosts",
+    }
+    assert "AAAAENcRyPtEd" not in result.stderr
+
+
+def test_paths_are_written_the_way_pulumi_config_set_path_takes_them():
+    message, _ = refused({CLUSTER: {"controlPlanePool": {"minCount": 2, "zones": ["1", "5"]}}})
+    assert f"{CLUSTER}.controlPlanePool.zones[1] = " in message

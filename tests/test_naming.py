@@ -1,0 +1,124 @@
+"""Derived Azure names obey Azure's naming rules for every project and stack name a user may choose.
+
+The rules are Azure's documented ones for each resource type (length, characters, first and last
+character), plus AKS's limit of 80 characters on the node resource group it names
+``MC_<resource group>_<cluster>_<region>``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from components.naming import (
+    NODE_RESOURCE_GROUP_MAX_LENGTH,
+    REGION_NAME_BUDGET,
+    digest,
+    node_resource_group,
+    resource_names,
+)
+
+#: Azure's rule for each derived name: (pattern, minimum length, maximum length).
+AZURE_RULES = {
+    # Microsoft.Resources/resourceGroups: letters, digits, - _ . ( ); not ending in a period.
+    "resource_group": (r"[-\w.()]*[-\w()]", 1, 90),
+    # Microsoft.Network/virtualNetworks: starts alphanumeric, ends alphanumeric or underscore.
+    "virtual_network": (r"[A-Za-z0-9][-\w.]*[A-Za-z0-9_]", 2, 64),
+    # Microsoft.ContainerService/managedClusters: starts and ends alphanumeric.
+    "cluster": (r"[A-Za-z0-9](?:[-\w]*[A-Za-z0-9])?", 1, 63),
+    # managedClusters dnsPrefix: letters, digits and hyphens, starts and ends alphanumeric.
+    "dns_prefix": (r"[A-Za-z0-9](?:[-A-Za-z0-9]*[A-Za-z0-9])?", 1, 54),
+    # Microsoft.DBforPostgreSQL/flexibleServers: lower case, digits, hyphens; no hyphen at either end.
+    "postgres_server": (r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?", 3, 63),
+    # Microsoft.Storage/storageAccounts: lower case letters and digits.
+    "storage_account": (r"[a-z0-9]+", 3, 24),
+    # Microsoft.ContainerRegistry/registries: letters and digits.
+    "registry": (r"[A-Za-z0-9]+", 5, 50),
+    # Microsoft.ManagedIdentity/userAssignedIdentities: starts alphanumeric; letters, digits, - _.
+    "identity": (r"[A-Za-z0-9][-\w]*", 3, 128),
+}
+#: Globally unique in Azure (they are DNS names): two stacks must never share one.
+GLOBAL_NAMES = ("postgres_server", "storage_account", "registry")
+
+#: What Pulumi accepts in project and stack names: letters, digits, hyphens, underscores, periods.
+pulumi_names = st.text(
+    alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_."),
+    min_size=1,
+    max_size=100,
+)
+
+
+def assert_azure_accepts(project: str, stack: str) -> None:
+    names = resource_names(project, stack)
+    for field, (pattern, shortest, longest) in AZURE_RULES.items():
+        name = getattr(names, field)
+        assert re.fullmatch(pattern, name, flags=re.ASCII), (field, name)
+        assert shortest <= len(name) <= longest, (field, name)
+    longest_region = "x" * REGION_NAME_BUDGET
+    assert len(node_resource_group(names.resource_group, names.cluster, longest_region)) <= (
+        NODE_RESOURCE_GROUP_MAX_LENGTH
+    )
+    # Names built from these: the server's private DNS zone label and the VNet's DNS link.
+    assert len(f"{names.virtual_network}-link") <= 80
+
+
+@given(project=pulumi_names, stack=pulumi_names)
+def test_names_from_any_pulumi_project_and_stack_are_valid_in_azure(project, stack):
+    assert_azure_accepts(project, stack)
+
+
+@settings(max_examples=300)
+@given(stack=st.text(max_size=200))
+def test_names_stay_valid_for_any_text_at_all(stack):
+    """Unicode, spaces, emoji, nothing at all: still names Azure accepts."""
+    assert_azure_accepts("airflow-platform", stack)
+
+
+@given(stack=pulumi_names)
+def test_names_are_the_same_on_every_run(stack):
+    assert resource_names("airflow-platform", stack) == resource_names("airflow-platform", stack)
+
+
+@given(stack=pulumi_names.filter(lambda s: s.swapcase() != s))
+def test_stacks_differing_only_in_case_never_share_a_global_name(stack):
+    first, second = resource_names("airflow-platform", stack), resource_names("airflow-platform", stack.swapcase())
+    for field in GLOBAL_NAMES:
+        assert getattr(first, field) != getattr(second, field)
+
+
+@given(stack=pulumi_names.filter(lambda s: "-" in s))
+def test_stacks_differing_only_in_punctuation_never_share_a_global_name(stack):
+    first = resource_names("airflow-platform", stack)
+    second = resource_names("airflow-platform", stack.replace("-", "_"))
+    for field in GLOBAL_NAMES:
+        assert getattr(first, field) != getattr(second, field)
+
+
+@given(stem=pulumi_names, first=pulumi_names, second=pulumi_names)
+def test_long_stacks_cut_to_the_same_text_stay_apart(stem, first, second):
+    """Stacks alike in their first 90 characters are cut alike; the digest of the whole name differs."""
+    assume(first != second)
+    common = (stem * 90)[:90]
+    a = resource_names("airflow-platform", common + first)
+    b = resource_names("airflow-platform", common + second)
+    for field in GLOBAL_NAMES:
+        assert getattr(a, field) != getattr(b, field)
+
+
+def test_short_stack_names_read_as_themselves():
+    tag = digest("airflow-platform", "dev")
+    names = resource_names("airflow-platform", "dev")
+    assert names.resource_group == f"rg-airflow-platform-dev-{tag}"
+    assert names.cluster == f"aks-dev-{tag}"
+    assert names.storage_account == f"stairflowplatformd{tag}"
+    assert names.postgres_server == f"psql-airflow-platform-dev-{tag}"
+
+
+def test_a_long_upper_case_stack_name_is_cut_and_lowered():
+    stack = "Feature_Branch_" + "X" * 90
+    names = resource_names("airflow-platform", stack)
+    assert names.cluster.startswith("aks-feature-bra")
+    assert names.storage_account.islower()
+    assert_azure_accepts("airflow-platform", stack)

