@@ -3,14 +3,11 @@
 import pulumi
 
 from components.airflow.release import AirflowRelease, AirflowReleaseArgs
+from components.azure.platform import build_platform
 from components.config import load_settings
 
+# Validated before anything is declared; only "azure" passes so far (the settings refuse "aws").
 settings = load_settings()
-
-if settings.cloud == "azure":
-    from components.azure.platform import build_platform
-else:
-    raise NotImplementedError("cloud 'aws' is not provisioned yet; use 'azure'")
 
 platform = build_platform(settings)
 airflow = AirflowRelease(

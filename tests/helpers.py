@@ -77,3 +77,22 @@ def generated_secrets(run: ProgramRun, min_length: int = 12) -> set[str]:
         for s in secret_strings(record)
         if len(s) >= min_length
     }
+
+
+def parse_taint(taint: str) -> dict:
+    key_value, effect = taint.rsplit(":", 1)
+    key, value = key_value.split("=", 1)
+    return {"key": key, "value": value, "effect": effect}
+
+
+def tolerates(tolerations: list[dict], taint: dict) -> bool:
+    """Kubernetes' rule for whether a pod tolerates a node taint."""
+    for t in tolerations:
+        effect_ok = not t.get("effect") or t["effect"] == taint["effect"]
+        if t.get("operator", "Equal") == "Exists":
+            key_ok = not t.get("key") or t["key"] == taint["key"]
+            if key_ok and effect_ok:
+                return True
+        elif t.get("key") == taint["key"] and t.get("value") == taint["value"] and effect_ok:
+            return True
+    return False

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from components.config import TaskPodSettings
+from tests.helpers import parse_taint, tolerates
 from tests.test_airflow_chart import chart_file, coalesce, go_or, template_values
-from tests.test_azure_cluster import parse_taint, tolerates
 from tools.offline import ProgramRun, run_program
 
 #: Everything the chart runs besides task pods: all of it belongs on the control-plane pool.

@@ -3,7 +3,7 @@
 import yaml
 
 from components.azure.cluster import control_plane_placement, task_placement
-from tests.helpers import component_of, is_secret, plain
+from tests.helpers import component_of, is_secret, parse_taint, plain, tolerates
 from tools.offline import run_program
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -14,25 +14,6 @@ SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
 def system_pool(run):
     (profile,) = run.one(CLUSTER).inputs["agentPoolProfiles"]
     return profile
-
-
-def parse_taint(taint: str) -> dict:
-    key_value, effect = taint.rsplit(":", 1)
-    key, value = key_value.split("=", 1)
-    return {"key": key, "value": value, "effect": effect}
-
-
-def tolerates(tolerations: list[dict], taint: dict) -> bool:
-    """Kubernetes' rule for whether a pod tolerates a node taint."""
-    for t in tolerations:
-        effect_ok = not t.get("effect") or t["effect"] == taint["effect"]
-        if t.get("operator", "Equal") == "Exists":
-            key_ok = not t.get("key") or t["key"] == taint["key"]
-            if key_ok and effect_ok:
-                return True
-        elif t.get("key") == taint["key"] and t.get("value") == taint["value"] and effect_ok:
-            return True
-    return False
 
 
 def test_cluster_has_managed_identity_oidc_workload_identity_and_network_policy(stack_run):

@@ -20,7 +20,7 @@ from typing import Any
 from pulumi.runtime import rpc
 from pydantic import ValidationError
 
-from components.config import ConfigurationError
+from components.config import SECRET_MARK, ConfigurationError
 from tools.estimate import (
     CostEstimate,
     DurationEstimate,
@@ -33,7 +33,6 @@ from tools.estimate import (
 )
 from tools.offline import ROOT, DeclaredResource, OfflineConfigError, ProgramRun, run_program
 
-SECRET_MARK = "[secret]"
 #: Replaces a random resource's non-secret result (a RandomId's hex, ...) wherever it appears.
 RANDOM_MARK = "[random]"
 #: Random results shorter than this are left alone: too short to be told from ordinary text.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
-from components.config import ClusterSettings
+from components.config import CLUSTER_POD_CIDR, CLUSTER_SERVICE_CIDR, ClusterSettings
 from components.platform import KubernetesCluster, NodePlacement, Toleration
 
 POOL_LABEL = "airflow-platform/pool"
@@ -76,9 +77,10 @@ class Cluster(pulumi.ComponentResource):
                 network_dataplane="cilium",
                 network_policy="cilium",
                 load_balancer_sku="standard",
-                pod_cidr="10.244.0.0/16",
-                service_cidr="10.0.0.0/16",
-                dns_service_ip="10.0.0.10",
+                pod_cidr=CLUSTER_POD_CIDR,
+                service_cidr=CLUSTER_SERVICE_CIDR,
+                # Kubernetes convention: the cluster DNS service at the 10th address of the service range.
+                dns_service_ip=str(ipaddress.ip_network(CLUSTER_SERVICE_CIDR)[10]),
             ),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
