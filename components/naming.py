@@ -2,8 +2,10 @@
 
 A stack may be called anything Pulumi accepts (``Prod_EU``, a 100-character branch name, ...);
 Azure does not accept all of that. Names are slugged to the characters each resource type
-allows and cut to its length limit, and end in a short digest of the full ``project/stack``
-so two stacks never collide on the same derived name, whatever the cut or the case.
+allows and cut to its length limit, and end in a short digest of the full ``project/stack`` and
+the subscription, so two stacks never collide on the same derived name, whatever the cut or the
+case, and the same stack of this project in another organisation's subscription does not take
+the globally unique names (storage account, registry, PostgreSQL server) of ours.
 
 AKS adds one rule across names: it creates the cluster's node resource group as
 ``MC_<resource group>_<cluster>_<region>`` and refuses the cluster when that name exceeds 80
@@ -28,8 +30,8 @@ REGION_NAME_BUDGET = 20
 CLUSTER_NAME_MAX_LENGTH = 24
 
 
-def digest(project: str, stack: str) -> str:
-    return hashlib.sha256(f"{project}/{stack}".encode()).hexdigest()[:DIGEST_LENGTH]
+def digest(project: str, stack: str, subscription_id: str) -> str:
+    return hashlib.sha256(f"{project}/{stack}/{subscription_id.lower()}".encode()).hexdigest()[:DIGEST_LENGTH]
 
 
 def _slug(text: str) -> str:
@@ -70,8 +72,8 @@ class ResourceNames:
     identity: str  # 3-128: letters, digits, - _; starts alphanumeric
 
 
-def resource_names(project: str, stack: str) -> ResourceNames:
-    tag = digest(project, stack)
+def resource_names(project: str, stack: str, subscription_id: str) -> ResourceNames:
+    tag = digest(project, stack, subscription_id)
     base = f"{project}-{stack}"
     cluster = _hyphenated("aks", stack, tag, CLUSTER_NAME_MAX_LENGTH)
     # What the node resource group name leaves for ours: MC_ and two underscores, the region.

@@ -39,6 +39,8 @@ AZURE_RULES = {
     # Microsoft.ManagedIdentity/userAssignedIdentities: starts alphanumeric; letters, digits, - _.
     "identity": (r"[A-Za-z0-9][-\w]*", 3, 128),
 }
+#: Any subscription id: names derived for one must obey the rules for all.
+SUBSCRIPTION = "2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42"
 #: Globally unique in Azure (they are DNS names): two stacks must never share one.
 GLOBAL_NAMES = ("postgres_server", "storage_account", "registry")
 
@@ -51,7 +53,7 @@ pulumi_names = st.text(
 
 
 def assert_azure_accepts(project: str, stack: str) -> None:
-    names = resource_names(project, stack)
+    names = resource_names(project, stack, SUBSCRIPTION)
     for field, (pattern, shortest, longest) in AZURE_RULES.items():
         name = getattr(names, field)
         assert re.fullmatch(pattern, name, flags=re.ASCII), (field, name)
@@ -78,20 +80,25 @@ def test_names_stay_valid_for_any_text_at_all(stack):
 
 @given(stack=pulumi_names)
 def test_names_are_the_same_on_every_run(stack):
-    assert resource_names("airflow-platform", stack) == resource_names("airflow-platform", stack)
+    assert resource_names("airflow-platform", stack, SUBSCRIPTION) == resource_names(
+        "airflow-platform", stack, SUBSCRIPTION
+    )
 
 
 @given(stack=pulumi_names.filter(lambda s: s.swapcase() != s))
 def test_stacks_differing_only_in_case_never_share_a_global_name(stack):
-    first, second = resource_names("airflow-platform", stack), resource_names("airflow-platform", stack.swapcase())
+    first, second = (
+        resource_names("airflow-platform", stack, SUBSCRIPTION),
+        resource_names("airflow-platform", stack.swapcase(), SUBSCRIPTION),
+    )
     for field in GLOBAL_NAMES:
         assert getattr(first, field) != getattr(second, field)
 
 
 @given(stack=pulumi_names.filter(lambda s: "-" in s))
 def test_stacks_differing_only_in_punctuation_never_share_a_global_name(stack):
-    first = resource_names("airflow-platform", stack)
-    second = resource_names("airflow-platform", stack.replace("-", "_"))
+    first = resource_names("airflow-platform", stack, SUBSCRIPTION)
+    second = resource_names("airflow-platform", stack.replace("-", "_"), SUBSCRIPTION)
     for field in GLOBAL_NAMES:
         assert getattr(first, field) != getattr(second, field)
 
@@ -101,15 +108,15 @@ def test_long_stacks_cut_to_the_same_text_stay_apart(stem, first, second):
     """Stacks alike in their first 90 characters are cut alike; the digest of the whole name differs."""
     assume(first != second)
     common = (stem * 90)[:90]
-    a = resource_names("airflow-platform", common + first)
-    b = resource_names("airflow-platform", common + second)
+    a = resource_names("airflow-platform", common + first, SUBSCRIPTION)
+    b = resource_names("airflow-platform", common + second, SUBSCRIPTION)
     for field in GLOBAL_NAMES:
         assert getattr(a, field) != getattr(b, field)
 
 
 def test_short_stack_names_read_as_themselves():
-    tag = digest("airflow-platform", "dev")
-    names = resource_names("airflow-platform", "dev")
+    tag = digest("airflow-platform", "dev", SUBSCRIPTION)
+    names = resource_names("airflow-platform", "dev", SUBSCRIPTION)
     assert names.resource_group == f"rg-airflow-platform-dev-{tag}"
     assert names.cluster == f"aks-dev-{tag}"
     assert names.storage_account == f"stairflowplatformd{tag}"
@@ -118,7 +125,24 @@ def test_short_stack_names_read_as_themselves():
 
 def test_a_long_upper_case_stack_name_is_cut_and_lowered():
     stack = "Feature_Branch_" + "X" * 90
-    names = resource_names("airflow-platform", stack)
+    names = resource_names("airflow-platform", stack, SUBSCRIPTION)
     assert names.cluster.startswith("aks-feature-bra")
     assert names.storage_account.islower()
     assert_azure_accepts("airflow-platform", stack)
+
+
+@given(subscription=st.uuids(), other=st.uuids())
+def test_the_same_stack_in_another_subscription_never_shares_a_global_name(subscription, other):
+    """Someone else's ``dev`` of this project must not take the storage account, registry or server of ours."""
+    assume(subscription != other)
+    ours, theirs = (
+        resource_names("airflow-platform", "dev", str(subscription)),
+        resource_names("airflow-platform", "dev", str(other)),
+    )
+    for field in GLOBAL_NAMES:
+        assert getattr(ours, field) != getattr(theirs, field)
+
+
+def test_the_subscription_id_is_read_case_insensitively():
+    """Azure prints subscription ids in either case; the names must not change with it."""
+    assert resource_names("p", "dev", SUBSCRIPTION.upper()) == resource_names("p", "dev", SUBSCRIPTION)

@@ -38,8 +38,8 @@ def task_placement(spot: bool) -> NodePlacement:
 @dataclass(frozen=True)
 class ClusterArgs:
     resource_group_name: pulumi.Input[str]
-    cluster_name: str
-    dns_prefix: str
+    cluster_name: pulumi.Input[str]
+    dns_prefix: pulumi.Input[str]
     location: str
     node_subnet_id: pulumi.Input[str]
     settings: ClusterSettings

@@ -22,7 +22,7 @@ PASSWORD_SPECIALS = "-_.~"
 @dataclass(frozen=True)
 class DatabaseArgs:
     resource_group_name: pulumi.Input[str]
-    server_name: str
+    server_name: pulumi.Input[str]
     location: str
     delegated_subnet_id: pulumi.Input[str]
     private_dns_zone_id: pulumi.Input[str]

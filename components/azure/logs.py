@@ -27,8 +27,8 @@ def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.
 @dataclass(frozen=True)
 class LogStorageArgs:
     resource_group_name: pulumi.Input[str]
-    account_name: str
-    identity_name: str
+    account_name: pulumi.Input[str]
+    identity_name: pulumi.Input[str]
     location: str
     settings: LogsSettings
     #: Issuer of the cluster's service account tokens, trusted by the identity.

@@ -14,10 +14,10 @@ POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    resource_group_name: str
-    virtual_network_name: str
+    resource_group_name: pulumi.Input[str]
+    virtual_network_name: pulumi.Input[str]
     #: The server's private zone; Azure requires the ``.postgres.database.azure.com`` suffix.
-    postgres_dns_zone: str
+    postgres_dns_zone: pulumi.Input[str]
     location: str
     settings: NetworkSettings
     tags: dict[str, str]
@@ -82,7 +82,7 @@ class Network(pulumi.ComponentResource):
             "postgres-dns-link",
             resource_group_name=rg,
             private_zone_name=self.postgres_dns_zone.name,
-            virtual_network_link_name=f"{args.virtual_network_name}-link",
+            virtual_network_link_name=pulumi.Output.concat(args.virtual_network_name, "-link"),
             virtual_network=privatedns.SubResourceArgs(id=vnet.id),
             registration_enabled=False,
             location="global",

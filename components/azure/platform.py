@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi
 from pulumi_azure_native import authorization
 
 from components.azure.cluster import Cluster, ClusterArgs
@@ -15,16 +16,16 @@ from components.platform import Platform, service_account_subjects
 
 
 def build_platform(settings: StackSettings) -> Platform:
-    names = resource_names(settings.project, settings.stack)
     tags = settings.tags
     client = authorization.get_client_config_output()
+    names = client.subscription_id.apply(lambda sub: resource_names(settings.project, settings.stack, sub))
 
     net = Network(
         "network",
         NetworkArgs(
             resource_group_name=names.resource_group,
             virtual_network_name=names.virtual_network,
-            postgres_dns_zone=f"{names.postgres_server}.private.postgres.database.azure.com",
+            postgres_dns_zone=pulumi.Output.concat(names.postgres_server, ".private.postgres.database.azure.com"),
             location=settings.location,
             settings=settings.network,
             tags=tags,

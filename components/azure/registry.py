@@ -17,7 +17,7 @@ ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 @dataclass(frozen=True)
 class RegistryArgs:
     resource_group_name: pulumi.Input[str]
-    registry_name: str
+    registry_name: pulumi.Input[str]
     location: str
     settings: RegistrySettings
     #: Object id of the cluster's kubelet identity, the principal that pulls images.
