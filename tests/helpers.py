@@ -35,37 +35,35 @@ def component_of(run: ProgramRun, resource: DeclaredResource) -> str:
     return run.by_urn(resource.parent).type
 
 
+def _strings(value: Any, *, keep_public: bool, keep_secret: bool, under_secret: bool = False) -> list[str]:
+    if rpc.is_rpc_secret(value):
+        return _strings(
+            rpc.unwrap_rpc_secret(value), keep_public=keep_public, keep_secret=keep_secret, under_secret=True
+        )
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
+    if children is not None:
+        return [
+            s
+            for child in children
+            for s in _strings(child, keep_public=keep_public, keep_secret=keep_secret, under_secret=under_secret)
+        ]
+    keep = keep_secret if under_secret else keep_public
+    return [value] if keep and isinstance(value, str) else []
+
+
 def leaf_strings(value: Any) -> list[str]:
     """Every string inside a recorded value, secrets included, for leak checks."""
-    if rpc.is_rpc_secret(value):
-        return leaf_strings(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in leaf_strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in leaf_strings(v)]
-    return [value] if isinstance(value, str) else []
+    return _strings(value, keep_public=True, keep_secret=True)
 
 
 def public_strings(value: Any) -> list[str]:
     """Every string inside a recorded value that is NOT under a secret marker."""
-    if rpc.is_rpc_secret(value):
-        return []
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in public_strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in public_strings(v)]
-    return [value] if isinstance(value, str) else []
+    return _strings(value, keep_public=True, keep_secret=False)
 
 
 def secret_strings(value: Any) -> list[str]:
     """Every string inside a recorded value that IS under a secret marker."""
-    if rpc.is_rpc_secret(value):
-        return leaf_strings(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in secret_strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in secret_strings(v)]
-    return []
+    return _strings(value, keep_public=False, keep_secret=True)
 
 
 def generated_secrets(run: ProgramRun, min_length: int = 12) -> set[str]:
