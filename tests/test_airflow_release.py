@@ -95,6 +95,10 @@ def test_kubernetes_executor_with_the_platform_database_only(stack_run):
     assert values["postgresql"]["enabled"] is False
     assert values["redis"]["enabled"] is False
     assert values["pgbouncer"]["enabled"] is False
+    # The metadata DB reaches Airflow only as its SQLAlchemy connection, never as a task connection.
+    builtin = values["enableBuiltInSecretEnvVars"]
+    assert builtin["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] is True
+    assert builtin["AIRFLOW_CONN_AIRFLOW_DB"] is False
 
 
 @pytest.mark.parametrize("job", ["migrateDatabaseJob", "createUserJob"])

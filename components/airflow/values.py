@@ -108,6 +108,9 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
         "postgresql": {"enabled": False},
         "redis": {"enabled": False},
         "data": {"metadataSecretName": METADATA_CONNECTION.name},
+        # The chart would also expose the metadata DB to tasks as connection ``airflow_db``;
+        # Airflow 3 tasks must not reach the metadata DB, and our psycopg2 URI is no valid connection type.
+        "enableBuiltInSecretEnvVars": {"AIRFLOW_CONN_AIRFLOW_DB": False},
         "fernetKeySecretName": FERNET_KEY.name,
         "apiSecretKeySecretName": API_SECRET_KEY.name,
         "jwtSecretName": JWT_SECRET.name,
