@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite: sets up .venv, lints, then runs pytest on both cores.
+# The whole test suite: sets up .venv and a local TLS-only PostgreSQL for the live database
+# tests, lints, then runs pytest on both cores. SKIP_LIVE_POSTGRES=1 leaves the database out
+# (its tests then skip, saying why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+if [ "${SKIP_LIVE_POSTGRES:-0}" != 1 ]; then
+  bash scripts/postgres.sh || {
+    echo "could not start the local PostgreSQL (scripts/postgres.sh); set SKIP_LIVE_POSTGRES=1 to run without it" >&2
+    exit 1
+  }
+fi
 .venv/bin/ruff check .
 exec .venv/bin/python -m pytest -n 2 "$@"
