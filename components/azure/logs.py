@@ -6,22 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import authorization, managedidentity, storage
+from pulumi_azure_native import managedidentity, storage
 
+from components.azure.roles import BLOB_DATA_CONTRIBUTOR, grant
 from components.config import LogsSettings
 from components.platform import LogStore, WorkloadIdentity
 
 LOG_CONTAINER = "airflow-logs"
-#: Built-in role "Storage Blob Data Contributor".
-BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 #: The audience Entra ID expects in tokens exchanged for a workload identity.
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
-
-
-def role_definition_id(subscription_id: pulumi.Input[str], role: str) -> pulumi.Output[str]:
-    return pulumi.Output.concat(
-        "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
-    )
 
 
 @dataclass(frozen=True)
@@ -124,13 +117,13 @@ class LogStorage(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.role_assignment = authorization.RoleAssignment(
+        self.role_assignment = grant(
             "blob-data-contributor",
+            role=BLOB_DATA_CONTRIBUTOR,
             scope=self.account.id,
-            role_definition_id=role_definition_id(args.subscription_id, BLOB_DATA_CONTRIBUTOR),
             principal_id=self.identity.principal_id,
-            principal_type="ServicePrincipal",
-            opts=pulumi.ResourceOptions(parent=self),
+            subscription_id=args.subscription_id,
+            parent=self,
         )
         # Azure rejects concurrent writes to one identity's federated credentials: chain them.
         self.credentials: list[managedidentity.FederatedIdentityCredential] = []

@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pulumi_azure_native import authorization, containerregistry
+from pulumi_azure_native import containerregistry
 
-from components.azure.logs import role_definition_id
+from components.azure.roles import ACR_PULL, grant
 from components.config import RegistrySettings
-
-#: Built-in role "AcrPull".
-ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 @dataclass(frozen=True)
@@ -39,13 +36,13 @@ class Registry(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.pull = authorization.RoleAssignment(
+        self.pull = grant(
             "kubelet-acr-pull",
+            role=ACR_PULL,
             scope=self.registry.id,
-            role_definition_id=role_definition_id(args.subscription_id, ACR_PULL),
             principal_id=args.kubelet_object_id,
-            principal_type="ServicePrincipal",
-            opts=pulumi.ResourceOptions(parent=self),
+            subscription_id=args.subscription_id,
+            parent=self,
         )
         self.login_server = self.registry.login_server
         self.register_outputs({"loginServer": self.login_server})
