@@ -86,3 +86,18 @@ def test_kubernetes_provider_uses_the_cluster_credentials_as_a_secret(stack_run)
     (cluster,) = kubeconfig["clusters"]
     assert cluster["cluster"]["server"] == f"https://{stack_run.one(CLUSTER).state['fqdn']}:443"
     assert stack_run.outputs["kubeconfig"].secret
+
+
+def test_cluster_identity_may_use_the_subnet_it_was_brought_into(stack_run):
+    network_contributor = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+    (grant,) = [
+        r
+        for r in stack_run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["roleDefinitionId"].endswith(network_contributor)
+    ]
+    nodes = next(s for s in stack_run.of_type("azure-native:network:Subnet") if s.name == "nodes")
+    assert grant.inputs["scope"] == nodes.state["id"]
+    assert grant.inputs["principalId"] == stack_run.one(CLUSTER).state["identity"]["principalId"]
+    assert grant.inputs["principalType"] == "ServicePrincipal"
+    # New task nodes join that subnet: the pool waits for the permission.
+    assert grant.urn in stack_run.one(POOL).dependencies

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
+from components.azure.roles import NETWORK_CONTRIBUTOR, grant
 from components.config import CLUSTER_POD_CIDR, CLUSTER_SERVICE_CIDR, ClusterSettings
 from components.platform import KubernetesCluster, NodePlacement, Toleration
 
@@ -42,6 +43,7 @@ class ClusterArgs:
     dns_prefix: pulumi.Input[str]
     location: str
     node_subnet_id: pulumi.Input[str]
+    subscription_id: pulumi.Input[str]
     settings: ClusterSettings
     tags: dict[str, str]
 
@@ -108,6 +110,17 @@ class Cluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles[0].count"]),
         )
 
+        # `az aks create` grants this itself; through ARM the cluster's identity must be given the
+        # subnet it was brought into, or AKS cannot place new nodes and load balancers there.
+        self.subnet_access = grant(
+            "network-contributor",
+            role=NETWORK_CONTRIBUTOR,
+            scope=args.node_subnet_id,
+            principal_id=self.managed_cluster.identity.apply(lambda i: i.principal_id),
+            subscription_id=args.subscription_id,
+            parent=self,
+        )
+
         spot = (
             dict(scale_set_priority="Spot", scale_set_eviction_policy="Delete", spot_max_price=tp.spot_max_price)
             if tp.spot
@@ -132,7 +145,7 @@ class Cluster(pulumi.ComponentResource):
             orchestrator_version=s.kubernetes_version,
             tags=args.tags,
             **spot,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"]),
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"], depends_on=[self.subnet_access]),
         )
 
         credentials = containerservice.list_managed_cluster_user_credentials_output(

@@ -40,6 +40,7 @@ def build_platform(settings: StackSettings) -> Platform:
             dns_prefix=names.dns_prefix,
             location=settings.location,
             node_subnet_id=net.node_subnet.id,
+            subscription_id=client.subscription_id,
             settings=settings.cluster,
             tags=tags,
         ),

@@ -9,6 +9,8 @@ from pulumi_azure_native import authorization
 BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 #: Built-in role "AcrPull": pull images from a container registry.
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+#: Built-in role "Network Contributor": what an AKS cluster identity needs on a subnet it brings.
+NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 
 
 def grant(
