@@ -421,6 +421,20 @@ def test_the_namespace_is_the_project_name():
     assert yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"] == PROJECT
 
 
+def test_project_declarations_match_the_settings_defaults():
+    """Pulumi.yaml declares the scalar settings for `pulumi config`; their defaults must be ours."""
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    defaults = StackSettings(project=PROJECT, stack="dev")
+    python_type = {"string": str, "boolean": bool, "integer": int}
+    fields = {field.alias: name for name, field in StackSettings.model_fields.items()}
+    assert declared, "the project declares its scalar settings"
+    for key, declaration in declared.items():
+        name = fields[f"{PROJECT}:{key}"]
+        assert isinstance(declaration["default"], python_type[declaration["type"]]), key
+        assert declaration["default"] == getattr(defaults, name), key
+        assert declaration["description"], key
+
+
 # -- secrets ---------------------------------------------------------------------------------------
 
 DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
