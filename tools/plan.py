@@ -10,6 +10,7 @@ committed documents in ``tests/snapshots/`` that the test suite compares the pla
 from __future__ import annotations
 
 import argparse
+import os
 import difflib
 import json
 import sys
@@ -425,4 +426,9 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        # The reader (`| head`, a closed pager) stopped early: nothing is wrong with the plan.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
