@@ -10,9 +10,9 @@ committed documents in ``tests/snapshots/`` that the test suite compares the pla
 from __future__ import annotations
 
 import argparse
-import os
 import difflib
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
