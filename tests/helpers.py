@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi.runtime import rpc
 
-from tools.offline import DeclaredResource, ProgramRun
+from tools.offline import DeclaredResource, ProgramRun, strings_in
 
 
 def plain(value: Any) -> Any:
@@ -35,46 +35,28 @@ def component_of(run: ProgramRun, resource: DeclaredResource) -> str:
     return run.by_urn(resource.parent).type
 
 
-def _strings(value: Any, *, keep_public: bool, keep_secret: bool, under_secret: bool = False) -> list[str]:
-    if rpc.is_rpc_secret(value):
-        return _strings(
-            rpc.unwrap_rpc_secret(value), keep_public=keep_public, keep_secret=keep_secret, under_secret=True
-        )
-    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else None
-    if children is not None:
-        return [
-            s
-            for child in children
-            for s in _strings(child, keep_public=keep_public, keep_secret=keep_secret, under_secret=under_secret)
-        ]
-    keep = keep_secret if under_secret else keep_public
-    return [value] if keep and isinstance(value, str) else []
-
-
-def leaf_strings(value: Any) -> list[str]:
-    """Every string inside a recorded value, secrets included, for leak checks."""
-    return _strings(value, keep_public=True, keep_secret=True)
-
-
-def public_strings(value: Any) -> list[str]:
-    """Every string inside a recorded value that is NOT under a secret marker."""
-    return _strings(value, keep_public=True, keep_secret=False)
-
-
-def secret_strings(value: Any) -> list[str]:
-    """Every string inside a recorded value that IS under a secret marker."""
-    return _strings(value, keep_public=False, keep_secret=True)
-
-
 def generated_secrets(run: ProgramRun, min_length: int = 12) -> set[str]:
     """Every secret value the program's resources take or produce (long enough to be a real one)."""
     return {
         s
         for r in run.resources
         for record in (r.inputs, r.state)
-        for s in secret_strings(record)
+        for s in strings_in(record, secret=True)
         if len(s) >= min_length
     }
+
+
+def clear_leaks(run: ProgramRun) -> list[str]:
+    """Where a generated secret appears in the clear: a non-secret output or a plain resource input."""
+    secrets = generated_secrets(run)
+    found = []
+    for name, output in run.outputs.items():
+        text = "" if output.secret else " ".join(strings_in(output.value))
+        found += [f"output {name}" for s in secrets if s in text]
+    for resource in run.resources:
+        text = " ".join(strings_in(resource.inputs, secret=False))
+        found += [f"{resource.type} {resource.name}" for s in secrets if s in text]
+    return found
 
 
 def parse_taint(taint: str) -> dict:

@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 import yaml
 
-from tests.helpers import plain, secret_strings
-from tools.offline import ROOT, DeclaredResource, ProgramRun
+from tests.helpers import plain
+from tools.offline import ROOT, DeclaredResource, ProgramRun, strings_in
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
 
@@ -50,7 +50,7 @@ def release(run: ProgramRun) -> DeclaredResource:
 def user_values(run: ProgramRun) -> dict[str, Any]:
     """The values the program hands Helm; no secret may be among them."""
     values = release(run).inputs["values"]
-    assert not secret_strings(values), "the Helm values carry a secret"
+    assert not strings_in(values, secret=True), "the Helm values carry a secret"
     return plain(values)
 
 

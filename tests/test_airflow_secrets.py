@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import make_url
 
 from components.airflow.secrets import fernet_key, postgres_connection_uri
-from tests.helpers import generated_secrets, is_secret, leaf_strings, named, plain, public_strings
+from tests.helpers import clear_leaks, generated_secrets, is_secret, named, plain
 from tests.test_airflow_chart import release, user_values
-from tools.offline import ProgramRun, run_program
+from tools.offline import ProgramRun, run_program, strings_in
 
 SECRET = "kubernetes:core/v1:Secret"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
@@ -88,21 +88,16 @@ def test_every_generated_value_is_stored_as_a_secret(run_name, dev_run, prod_run
     run = {"dev": dev_run, "prod": prod_run}.get(run_name) or private_repo_run()
     for secret in run.of_type(SECRET):
         data = secret.inputs["stringData"]
-        assert leaf_strings(data) and not public_strings(data), secret.name
+        assert strings_in(data) and not strings_in(data, secret=False), secret.name
 
 
 def test_no_generated_value_reaches_the_values_or_a_plain_output_or_input(stack_run):
     secrets = generated_secrets(stack_run)
     airflow_secrets = {v for s in stack_run.of_type(SECRET) for v in plain(s.inputs["stringData"]).values()}
     assert airflow_secrets <= secrets
-    in_values = " ".join(leaf_strings(release(stack_run).inputs["values"]))
+    in_values = " ".join(strings_in(release(stack_run).inputs["values"]))
     assert not [s for s in secrets if s in in_values]
-    for name, output in stack_run.outputs.items():
-        if not output.secret:
-            assert not [s for s in secrets if s in " ".join(leaf_strings(output.value))], name
-    for resource in stack_run.resources:
-        public = " ".join(s for v in resource.inputs.values() for s in public_strings(v))
-        assert not [s for s in secrets if s in public], f"{resource.type} {resource.name}"
+    assert not clear_leaks(stack_run)
 
 
 def test_random_values_are_secret_in_the_state(stack_run):
@@ -188,4 +183,4 @@ def test_private_dag_repository_key_is_a_secret_and_host_keys_are_pinned():
     assert git_sync["repo"] == PRIVATE_REPO["gitSync"]["repo"]
     assert git_sync["knownHosts"] == KNOWN_HOSTS
     assert kubernetes_secret(run, git_sync["sshKeySecret"])["gitSshKey"] == DEPLOY_KEY
-    assert DEPLOY_KEY not in " ".join(leaf_strings(release(run).inputs["values"]))
+    assert DEPLOY_KEY not in " ".join(strings_in(release(run).inputs["values"]))

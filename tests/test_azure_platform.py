@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import generated_secrets, leaf_strings, public_strings
+from tests.helpers import clear_leaks, generated_secrets
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 
@@ -79,12 +79,7 @@ def test_outputs_match_what_was_provisioned(stack_run):
 
 
 def test_no_secret_leaves_the_program_in_the_clear(stack_run):
-    secrets = generated_secrets(stack_run)
-    assert len(secrets) >= 2, "the stack generates secrets; the check must have something to look for"
-    for name, output in stack_run.outputs.items():
-        if not output.secret:
-            text = " ".join(leaf_strings(output.value))
-            assert not [s for s in secrets if s in text], name
-    for resource in stack_run.resources:
-        text = " ".join(s for v in resource.inputs.values() for s in public_strings(v))
-        assert not [s for s in secrets if s in text], f"{resource.type} {resource.name} has a secret in a plain input"
+    assert len(generated_secrets(stack_run)) >= 2, (
+        "the stack generates secrets; the check must have something to look for"
+    )
+    assert not clear_leaks(stack_run)

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import planned
-from tests.helpers import generated_secrets, leaf_strings
+from tests.helpers import generated_secrets
 from tools import plan
 from tools.estimate import (
     AGENT_POOL,
@@ -25,7 +25,7 @@ from tools.estimate import (
     load_provisioning_times,
     provisioning_steps,
 )
-from tools.offline import ROOT, DeclaredResource, ProgramRun, run_program
+from tools.offline import ROOT, DeclaredResource, ProgramRun, run_program, strings_in
 
 TIMES = load_provisioning_times()
 PRICES = load_prices()
@@ -37,7 +37,7 @@ def document_text(run: ProgramRun) -> str:
 
 def secrets_of(run: ProgramRun) -> set[str]:
     """Every secret the run produced: generated values and secret stack outputs (the kubeconfig)."""
-    outputs = {s for o in run.outputs.values() if o.secret for s in leaf_strings(o.value) if len(s) >= 12}
+    outputs = {s for o in run.outputs.values() if o.secret for s in strings_in(o.value) if len(s) >= 12}
     found = generated_secrets(run) | outputs
     assert found, "the program has secrets; a leak check needs something to look for"
     return found

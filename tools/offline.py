@@ -103,6 +103,18 @@ class ProgramRun:
         return seen
 
 
+def strings_in(value: Any, *, secret: bool | None = None, _under_secret: bool = False) -> list[str]:
+    """Every string inside a recorded value: all of them, or only those under a secret marker
+    (``secret=True``), or only those outside any (``secret=False``)."""
+    if rpc.is_rpc_secret(value):
+        return strings_in(rpc.unwrap_rpc_secret(value), secret=secret, _under_secret=True)
+    if isinstance(value, dict | list):
+        children = value.values() if isinstance(value, dict) else value
+        return [s for child in children for s in strings_in(child, secret=secret, _under_secret=_under_secret)]
+    wanted = secret is None or secret == _under_secret
+    return [value] if wanted and isinstance(value, str) else []
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, also keeping the resource options of each registration."""
 

@@ -32,7 +32,7 @@ from tools.estimate import (
     load_prices,
     load_provisioning_times,
 )
-from tools.offline import ROOT, DeclaredResource, OfflineConfigError, ProgramRun, run_program
+from tools.offline import ROOT, DeclaredResource, OfflineConfigError, ProgramRun, run_program, strings_in
 
 #: Replaces a random resource's non-secret result (a RandomId's hex, ...) wherever it appears.
 RANDOM_MARK = "[random]"
@@ -119,24 +119,15 @@ def random_results(run: ProgramRun) -> frozenset[str]:
     Secret results (passwords, keys) are masked wherever they are marked secret; they are not
     collected here, so that a secret which lost its marking still shows up (and fails the tests).
     """
-    found: set[str] = set()
-
-    def collect(value: Any) -> None:
-        if rpc.is_rpc_secret(value):
-            return
-        if isinstance(value, dict):
-            for item in value.values():
-                collect(item)
-        elif isinstance(value, list):
-            for item in value:
-                collect(item)
-        elif isinstance(value, str) and len(value) >= MIN_RANDOM_LENGTH:
-            found.add(value)
-
-    for resource in run.resources:
-        if resource.type.startswith("random:"):
-            collect([value for key, value in resource.state.items() if key not in resource.inputs])
-    return frozenset(found)
+    return frozenset(
+        text
+        for resource in run.resources
+        if resource.type.startswith("random:")
+        for key, value in resource.state.items()
+        if key not in resource.inputs
+        for text in strings_in(value, secret=False)
+        if len(text) >= MIN_RANDOM_LENGTH
+    )
 
 
 def masked(value: Any, randoms: frozenset[str] = frozenset()) -> Any:
