@@ -37,6 +37,7 @@ from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from components import azure_facts, chart_facts, kubernetes_versions
 from components.naming import REGION_NAME_BUDGET
 
 PROJECT = "airflow-platform"
@@ -307,14 +308,18 @@ _IMAGE_REPOSITORY = (
 )
 
 Cloud = Annotated[Literal["azure", "aws"], BeforeValidator(_enforcing(_supported_cloud))]
-AzureRegion = Annotated[str, _checked(_azure_region)]
+AzureRegion = Annotated[str, _checked(_azure_region), _checked(azure_facts.region_requirement)]
 VmSize = Annotated[
-    str, _matching(_VM_SIZE, "must be an Azure VM size such as Standard_D4ds_v5, spelled as `az vm list-sizes` shows")
+    str,
+    _matching(_VM_SIZE, "must be an Azure VM size such as Standard_D4ds_v5, spelled as `az vm list-sizes` shows"),
+    _checked(azure_facts.vm_size_requirement),
 ]
 Zone = Annotated[Literal["1", "2", "3"], BeforeValidator(_number_as_text)]
-SpotPrice = Annotated[float, Field(allow_inf_nan=False), _checked(_spot_price)]
+SpotPrice = Annotated[
+    float, Field(allow_inf_nan=False), _checked(_spot_price), _checked(azure_facts.spot_price_requirement)
+]
 KubernetesVersion = Annotated[
-    str, _matching(r"\d+\.\d+(?:\.\d+)?", "must be MAJOR.MINOR or MAJOR.MINOR.PATCH such as 1.33")
+    str, _matching(r"\d+\.\d+(?:\.\d+)?", "must be MAJOR.MINOR or MAJOR.MINOR.PATCH such as 1.36")
 ]
 Cidr = Annotated[str, _checked(_ipv4_cidr)]
 Subnet = Annotated[Cidr, _checked(_azure_subnet)]
@@ -416,7 +421,9 @@ class ControlPlanePoolSettings(Settings):
         "(spot is a taskPool setting)",
     )
 
-    vm_size: Annotated[VmSize, _checked(_system_pool_size)] = "Standard_D4ds_v5"
+    vm_size: Annotated[
+        VmSize, _checked(_system_pool_size), _checked(lambda size: azure_facts.pool_size_requirement(size, "System"))
+    ] = "Standard_D4ds_v5"
     min_count: int = Field(1, ge=1, le=MAX_POOL_NODES)
     max_count: int = Field(3, ge=1, le=MAX_POOL_NODES)
     zones: tuple[Zone, ...] = Field((), strict=False)
@@ -436,7 +443,9 @@ class ControlPlanePoolSettings(Settings):
 class TaskPoolSettings(Settings):
     """The tainted pool only KubernetesExecutor task pods may use; scales to zero when idle."""
 
-    vm_size: VmSize = "Standard_D4ds_v5"
+    vm_size: Annotated[VmSize, _checked(lambda size: azure_facts.pool_size_requirement(size, "User"))] = (
+        "Standard_D4ds_v5"
+    )
     min_count: int = Field(0, ge=0, le=MAX_POOL_NODES)
     max_count: int = Field(10, ge=1, le=MAX_POOL_NODES)
     spot: bool = True
@@ -455,10 +464,29 @@ class TaskPoolSettings(Settings):
 
 
 class ClusterSettings(Settings):
-    kubernetes_version: KubernetesVersion = "1.33"
+    #: A minor with six months of AKS support left (tests/test_config_kubernetes_versions.py checks it).
+    kubernetes_version: KubernetesVersion = "1.36"
     tier: Literal["Free", "Standard", "Premium"] = "Free"
+    support_plan: kubernetes_versions.SupportPlan = Field(
+        "KubernetesOfficial", description="AKSLongTermSupport (tier Premium only) adds a year of support to a minor"
+    )
+    upgrade_channel: Literal["patch", "none"] = Field(
+        "patch", description="patch: AKS moves the cluster to each new patch of its minor; none: no automatic upgrade"
+    )
     control_plane_pool: ControlPlanePoolSettings = ControlPlanePoolSettings()
     task_pool: TaskPoolSettings = TaskPoolSettings()
+
+    def problems(self) -> Iterator[Problem]:
+        channel = kubernetes_versions.channel_requirement(self.kubernetes_version, self.upgrade_channel)
+        if channel is not None:
+            yield Problem(self.key_path("kubernetes_version"), self.kubernetes_version, channel)
+        plan = kubernetes_versions.plan_requirement(self.support_plan, self.tier)
+        if plan is not None:
+            yield Problem(self.key_path("support_plan"), self.support_plan, plan)
+        pools = (self.control_plane_pool.max_count, self.task_pool.max_count)
+        network = azure_facts.pod_network_requirement(pools, CLUSTER_POD_CIDR)
+        if network is not None:
+            yield Problem(self.key_path("task_pool", "max_count"), self.task_pool.max_count, network)
 
 
 class NetworkSettings(Settings):
@@ -504,6 +532,9 @@ class DatabaseSettings(Settings):
     tier: Literal["Burstable", "GeneralPurpose", "MemoryOptimized"] = "Burstable"
     version: PostgresVersion = "16"
     storage_size_gb: StorageSizeGb = 32
+    storage_auto_grow: bool = Field(
+        True, description="Azure grows the disk when it fills; the size setting then applies only at creation"
+    )
     high_availability: bool = False
     backup_retention_days: int = Field(7, ge=7, le=35)
     geo_redundant_backup: bool = False
@@ -516,6 +547,8 @@ class DatabaseSettings(Settings):
                 self.sku_name,
                 f"must be a Standard_{family}* size such as {example}, since tier is {self.tier}",
             )
+        elif (offered := azure_facts.postgres_size_requirement(self.sku_name, f"Standard_{family}")) is not None:
+            yield Problem(self.key_path("sku_name"), self.sku_name, offered)
         if self.high_availability and self.tier == "Burstable":
             yield Problem(
                 self.key_path("high_availability"),
@@ -539,7 +572,8 @@ class ImageSettings(Settings):
     tag: str = Field(
         default="3.1.8",
         pattern=r"^(?:[\w.-]*\d+\.\d+\.\d+[\w.-]*|[0-9a-f]{7,64})$",
-        description="an exact version (X.Y.Z) or a commit hash; moving tags such as latest are refused",
+        description="an exact version (X.Y.Z) or a commit hash; moving tags such as latest are refused "
+        "(the tag's first X.Y.Z must be of the chart's Airflow major; a commit hash cannot be checked)",
     )
 
 
@@ -586,6 +620,9 @@ class AirflowSettings(Settings):
                 self.worker_pods_creation_batch_size,
                 f"must not exceed parallelism ({self.parallelism})",
             )
+        tag = chart_facts.image_tag_requirement(self.image.tag, self.chart_version)
+        if tag is not None:
+            yield Problem(self.key_path("image", "tag"), self.image.tag, tag)
 
 
 class StackSettings(Settings):
@@ -624,14 +661,15 @@ def _node_subnet_room(settings: StackSettings) -> Iterator[Problem]:
     subnet = ipaddress.IPv4Network(settings.network.node_subnet)
     room = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
     pools = settings.cluster
-    nodes = pools.control_plane_pool.max_count + pools.task_pool.max_count
+    nodes = azure_facts.cluster_node_ceiling((pools.control_plane_pool.max_count, pools.task_pool.max_count))
     if nodes > room:
         needed = 32 - (nodes + AZURE_RESERVED_SUBNET_ADDRESSES - 1).bit_length()
         yield Problem(
             settings.key_path("network", "node_subnet"),
             settings.network.node_subnet,
-            f"has room for {room} nodes (Azure keeps 5 addresses of a subnet), but the pools' maxCount "
-            f"add up to {nodes}: use a /{needed} or larger, or lower maxCount",
+            f"has room for {room} nodes (Azure keeps 5 addresses of a subnet), but the pools reach {nodes} "
+            f"(maxCount, the bootstrap pool and one upgrade surge node each): use a /{needed} or larger, "
+            "or lower maxCount",
         )
 
 
@@ -654,11 +692,40 @@ def _deploy_key_pairing(settings: StackSettings) -> Iterator[Problem]:
         )
 
 
+def _pool_zones_offered(settings: StackSettings) -> Iterator[Problem]:
+    """Zones exist only in regions with availability zones."""
+    zones = settings.cluster.control_plane_pool.zones
+    requirement = azure_facts.zones_requirement(settings.location, "a pool across zones", "leave zones empty")
+    if requirement is not None and zones:
+        yield Problem(settings.key_path("cluster", "control_plane_pool", "zones"), zones, requirement)
+
+
+def _database_zones_offered(settings: StackSettings) -> Iterator[Problem]:
+    """High availability is zone-redundant here: a standby in another zone."""
+    ha = settings.database.high_availability
+    requirement = azure_facts.zones_requirement(settings.location, "zone-redundant high availability", "turn it off")
+    if requirement is not None and ha:
+        yield Problem(settings.key_path("database", "high_availability"), ha, requirement)
+
+
+def _kubernetes_support(settings: StackSettings) -> Iterator[Problem]:
+    """AKS creates clusters only on a minor in support on the day (data/aks-versions.yaml)."""
+    cluster = settings.cluster
+    requirement = kubernetes_versions.version_requirement(
+        cluster.kubernetes_version, cluster.tier, cluster.support_plan, kubernetes_versions.check_date()
+    )
+    if requirement is not None:
+        yield Problem(settings.key_path("cluster", "kubernetes_version"), cluster.kubernetes_version, requirement)
+
+
 #: Rules across blocks, each with the settings it reads. When some settings are wrong, the rules
 #: that read only sound ones still run, so that one mistake does not hide another.
 RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
     (("network", "cluster"), _node_subnet_room),
     (("airflow", "git_ssh_key"), _deploy_key_pairing),
+    (("location", "cluster"), _pool_zones_offered),
+    (("location", "database"), _database_zones_offered),
+    (("cluster",), _kubernetes_support),
 )
 
 

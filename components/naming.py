@@ -11,13 +11,21 @@ AKS adds one rule across names: it creates the cluster's node resource group as
 ``MC_<resource group>_<cluster>_<region>`` and refuses the cluster when that name exceeds 80
 characters. The cluster name is therefore short (``aks-<stack>-<digest>``: it only needs to be
 unique inside its resource group), and the resource group takes what is left.
+
+Node pools are named by what AKS fixes when it creates them (:func:`pool_name`): a change to one
+of those settings yields a new name, so Pulumi builds the new pool before it deletes the old one.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 DIGEST_LENGTH = 6
 
@@ -28,6 +36,12 @@ NODE_RESOURCE_GROUP_MAX_LENGTH = 80
 REGION_NAME_BUDGET = 20
 #: Short enough that any resource group name of 31 characters or more still fits beside it.
 CLUSTER_NAME_MAX_LENGTH = 24
+
+
+#: AKS's rules for node pools, with their sources.
+AKS_POOLS = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "aks-pools.yaml").read_text())
+#: What AKS accepts as a Linux node pool name.
+POOL_NAME_PATTERN: str = AKS_POOLS["pool_name"]["pattern"]
 
 
 def digest(project: str, stack: str, subscription_id: str) -> str:
@@ -88,3 +102,27 @@ def resource_names(project: str, stack: str, subscription_id: str) -> ResourceNa
         registry=_compacted("acr", base, tag, 50),
         identity=_hyphenated("id", base + "-airflow", tag, 128),
     )
+
+
+def _canonical(value: object) -> object:
+    """One spelling per value: numbers as floats (``-1`` and ``-1.0`` are the same price), no nulls."""
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def pool_name(prefix: str, create_only: Mapping[str, object]) -> str:
+    """``prefix`` and a digest of the settings AKS fixes when it creates the pool.
+
+    Settings left unset (``None``) do not count, so declaring a new optional create-only setting
+    later does not rename, and so replace, every existing pool.
+    """
+    text = json.dumps(_canonical(create_only), sort_keys=True, separators=(",", ":"))
+    name = prefix + hashlib.sha256(text.encode()).hexdigest()[:DIGEST_LENGTH]
+    if not re.fullmatch(POOL_NAME_PATTERN, name):
+        raise ValueError(f"{name!r} is not an AKS node pool name (prefix {prefix!r} too long or not lower case)")
+    return name

@@ -103,11 +103,20 @@ class LogStore:
 
 
 @dataclass(frozen=True)
+class ImageRegistry:
+    """The private registry the cluster's nodes pull images from, with no pull secret."""
+
+    login_server: pulumi.Output[str]
+    #: What a pod pulling from it waits for: the registry and the nodes' grant to pull from it.
+    ready: Sequence[pulumi.Resource]
+
+
+@dataclass(frozen=True)
 class Platform:
     """Everything the Airflow release stands on."""
 
     cluster: KubernetesCluster
     database: Database
     logs: LogStore
-    registry_server: pulumi.Output[str]
+    registry: ImageRegistry
     outputs: Mapping[str, pulumi.Input[object]] = field(default_factory=dict)

@@ -24,6 +24,14 @@ def is_secret(value: Any) -> bool:
     return rpc.is_rpc_secret(value)
 
 
+def is_unknown(value: Any) -> bool:
+    """Whether a value recorded in a preview is, or holds anywhere inside, a value not known yet
+    (an input as the engine received it, or a mock's answer with the wire's unknown marker)."""
+    if isinstance(value, dict | list):
+        return any(is_unknown(v) for v in (value.values() if isinstance(value, dict) else value))
+    return value == rpc.UNKNOWN or rpc.contains_unknowns(value)
+
+
 def named(run: ProgramRun, type_token: str, name: str) -> DeclaredResource:
     found = [r for r in run.of_type(type_token) if r.name == name]
     assert len(found) == 1, f"expected one {type_token} named {name}, found {len(found)}"

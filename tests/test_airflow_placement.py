@@ -50,10 +50,21 @@ def pool(name: str, profile: dict[str, Any]) -> Pool:
     return Pool(name, profile.get("nodeLabels", {}), [parse_taint(t) for t in profile.get("nodeTaints", [])])
 
 
+def agent_pool(run: ProgramRun, mode: str) -> dict[str, Any]:
+    """The inputs of the run's one ``AgentPool`` in that mode (System: control plane, User: tasks)."""
+    (found,) = [p.inputs for p in run.of_type("azure-native:containerservice:AgentPool") if p.inputs["mode"] == mode]
+    return found
+
+
 def pools(run: ProgramRun) -> dict[str, Pool]:
-    (system,) = run.one("azure-native:containerservice:ManagedCluster").inputs["agentPoolProfiles"]
-    task = run.one("azure-native:containerservice:AgentPool").inputs
-    return {"control-plane": pool(system["name"], system), "tasks": pool(task["agentPoolName"], task)}
+    """The cluster's pools: the inline bootstrap pool, and the Airflow pools by their mode."""
+    (bootstrap,) = run.one("azure-native:containerservice:ManagedCluster").inputs["agentPoolProfiles"]
+    control_plane, task = agent_pool(run, "System"), agent_pool(run, "User")
+    return {
+        "bootstrap": pool(bootstrap["name"], bootstrap),
+        "control-plane": pool(control_plane["agentPoolName"], control_plane),
+        "tasks": pool(task["agentPoolName"], task),
+    }
 
 
 def component_scheduling(values: dict[str, Any], component: str) -> Scheduling:
@@ -116,13 +127,13 @@ def test_control_plane_components_run_on_the_control_plane_pool_never_on_spot(st
     by_name = pools(stack_run)
     assert unschedulable_because(pod, by_name["control-plane"]) == []
     assert unschedulable_because(pod, by_name["tasks"]), f"{component} could land on the spot task pool"
+    assert unschedulable_because(pod, by_name["bootstrap"]), f"{component} could land on the add-on pool"
     # Selected, not merely kept off the tainted pool: a pool added later would not attract it either.
     assert unschedulable_because(pod, Pool("any-other", {}, [])), f"{component} selects no pool"
 
 
 def test_control_plane_pool_is_on_demand(stack_run):
-    (system,) = stack_run.one("azure-native:containerservice:ManagedCluster").inputs["agentPoolProfiles"]
-    assert system["scaleSetPriority"] == "Regular"
+    assert agent_pool(stack_run, "System")["scaleSetPriority"] == "Regular"
 
 
 def test_task_pods_fit_the_task_pool_and_only_it(stack_run):
@@ -131,11 +142,12 @@ def test_task_pods_fit_the_task_pool_and_only_it(stack_run):
     assert by_name["tasks"].taints, "the task pool is tainted, so tolerations are actually exercised"
     assert unschedulable_because(pod, by_name["tasks"]) == []
     assert unschedulable_because(pod, by_name["control-plane"])
+    assert unschedulable_because(pod, by_name["bootstrap"])
 
 
 def test_task_pods_fit_an_on_demand_task_pool_too():
     run = on_demand_task_pool_run()
-    assert run.one("azure-native:containerservice:AgentPool").inputs["scaleSetPriority"] == "Regular"
+    assert agent_pool(run, "User")["scaleSetPriority"] == "Regular"
     assert unschedulable_because(task_pod_scheduling(template_values(run)), pools(run)["tasks"]) == []
 
 

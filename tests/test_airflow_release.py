@@ -12,7 +12,7 @@ from tests.test_airflow_chart import chart_file, release, template_values, user_
 from tools.offline import ProgramRun, run_program
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
-TASK_POOL = "azure-native:containerservice:AgentPool"
+AGENT_POOL = "azure-native:containerservice:AgentPool"
 AIRFLOW_OUTPUTS = {
     "airflowNamespace",
     "airflowReleaseName",
@@ -41,8 +41,6 @@ def test_official_chart_pinned_from_the_settings_into_its_own_namespace(stack_ru
     namespace = stack_run.one(NAMESPACE).inputs["metadata"]["name"]
     assert namespace == AirflowSettings().namespace
     assert inputs["namespace"] == namespace
-    assert inputs["timeout"] >= 900, "a first install on new nodes takes well over Helm's 300 s"
-    assert inputs["waitForJobs"] is True
 
 
 def test_release_runs_through_the_cluster_provider_inside_its_component(stack_run):
@@ -54,18 +52,23 @@ def test_release_runs_through_the_cluster_provider_inside_its_component(stack_ru
         assert secret.provider == resource.provider
 
 
-def test_release_waits_for_cluster_database_identity_and_secrets_but_not_the_task_pool(stack_run):
+def test_release_waits_for_cluster_database_identity_registry_and_secrets_but_not_the_task_pool(stack_run):
     waits = stack_run.waits_for(release(stack_run))
+    pools = {pool.inputs["mode"]: pool for pool in stack_run.of_type(AGENT_POOL)}
     needed = [
         stack_run.one("azure-native:containerservice:ManagedCluster"),
+        pools["System"],
         stack_run.one("azure-native:dbforpostgresql:Database"),
         named(stack_run, "azure-native:authorization:RoleAssignment", "blob-data-contributor"),
         *stack_run.of_type("azure-native:managedidentity:FederatedIdentityCredential"),
+        # The Jobs pull the image as soon as the release exists: the nodes may pull from the registry.
+        stack_run.one("azure-native:containerregistry:Registry"),
+        named(stack_run, "azure-native:authorization:RoleAssignment", "kubelet-acr-pull"),
         *stack_run.of_type("kubernetes:core/v1:Secret"),
         stack_run.one(NAMESPACE),
     ]
     assert not [r.name for r in needed if r.urn not in waits]
-    assert stack_run.one(TASK_POOL).urn not in waits
+    assert pools["User"].urn not in waits
 
 
 def test_official_image_at_the_charts_app_version(stack_run):
@@ -102,10 +105,10 @@ def test_kubernetes_executor_with_the_platform_database_only(stack_run):
 
 
 @pytest.mark.parametrize("job", ["migrateDatabaseJob", "createUserJob"])
-def test_jobs_are_plain_jobs_without_custom_env(stack_run, job):
+def test_jobs_run_without_custom_env(stack_run, job):
+    """How they run, and in which order, is tests/test_airflow_jobs.py's concern."""
     values = template_values(stack_run)[job]
     assert values["enabled"] is True
-    assert values["useHelmHooks"] is False
     assert values["applyCustomEnv"] is False
 
 

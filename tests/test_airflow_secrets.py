@@ -16,7 +16,7 @@ from sqlalchemy import make_url
 
 from components.airflow.secrets import fernet_key, postgres_connection_uri
 from tests.helpers import clear_leaks, generated_secrets, is_secret, named, plain
-from tests.test_airflow_chart import release, user_values
+from tests.test_airflow_chart import release, template_values, user_values
 from tools.offline import ProgramRun, run_program, strings_in
 
 SECRET = "kubernetes:core/v1:Secret"
@@ -28,7 +28,6 @@ CHART_SECRET_KEYS = {
     ("fernetKeySecretName",): "fernet-key",
     ("apiSecretKeySecretName",): "api-secret-key",
     ("jwtSecretName",): "jwt-secret",
-    ("webserverSecretKeySecretName",): "webserver-secret-key",
     ("dags", "gitSync", "sshKeySecret"): "gitSshKey",
 }
 
@@ -78,7 +77,7 @@ def test_every_secret_the_values_name_exists_with_the_key_the_chart_reads(run_na
     values = user_values(run)
     referenced = [(at(values, path), key) for path, key in CHART_SECRET_KEYS.items() if at(values, path)]
     referenced += [(ref["name"], ref["key"]) for ref in secret_key_refs(values)]
-    assert len(referenced) >= (7 if run_name == "private-repo" else 6)
+    assert len(referenced) >= (6 if run_name == "private-repo" else 5)
     for name, key in referenced:
         assert key in kubernetes_secret(run, name), f"Secret {name} has no key {key}"
 
@@ -100,6 +99,18 @@ def test_no_generated_value_reaches_the_values_or_a_plain_output_or_input(stack_
     assert not clear_leaks(stack_run)
 
 
+def test_no_webserver_secret_key_with_airflow_3(stack_run):
+    """Chart 1.20.0 renders ``AIRFLOW__WEBSERVER__SECRET_KEY`` and the Secret it names only while
+    ``airflowVersion`` < 3 (templates/_helpers.yaml, secrets/webserver-secret-key-secret.yaml); Airflow
+    3.1.8 signs with ``[api] secret_key``, reading ``[webserver] secret_key`` only as its deprecated name."""
+    values = template_values(stack_run)
+    assert int(values["airflowVersion"].split(".")[0]) >= 3
+    assert values["webserverSecretKeySecretName"] is None and values["webserverSecretKey"] is None
+    assert values["apiSecretKeySecretName"]
+    assert not [s.name for s in stack_run.of_type(SECRET) if "webserver" in s.inputs["metadata"]["name"]]
+    assert not [r.name for r in stack_run.of_type(RANDOM_PASSWORD) if "webserver" in r.name]
+
+
 def test_random_values_are_secret_in_the_state(stack_run):
     for resource in stack_run.resources:
         if resource.type == RANDOM_PASSWORD:
@@ -113,7 +124,7 @@ def test_generated_values_stay_the_same_on_the_next_up(dev_run):
     """pulumi-random replaces a value only when its inputs change: none may change between runs."""
     again = run_program("dev")
     randoms = [r for r in dev_run.resources if r.type.startswith("random:")]
-    assert len(randoms) >= 6
+    assert len(randoms) >= 5
     for resource in randoms:
         assert "keepers" not in resource.inputs
         assert plain(named(again, resource.type, resource.name).inputs) == plain(resource.inputs)

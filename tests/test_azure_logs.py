@@ -1,7 +1,15 @@
 """Log storage: hardened account, retention, and the workload identity Airflow writes logs with."""
 
+import pytest
+
 from components.platform import service_account_subjects
 from tests.helpers import plain
+from tests.test_airflow_chart import release, user_values
+from tests.test_airflow_logging import log_connection
+from tests.test_azure_database import UpdatePreviewMocks
+from tests.test_guards import LOGS, guard, guard_of, refusals
+from tools.mocks import PlatformMocks
+from tools.offline import RecordingMonitor, run_program
 
 ACCOUNT = "azure-native:storage:StorageAccount"
 IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
@@ -78,8 +86,6 @@ def test_federated_credentials_are_created_one_after_another(stack_run):
 
 
 def test_subjects_follow_the_airflow_namespace():
-    from tools.offline import run_program
-
     run = run_program("dev", overrides={"airflow-platform:airflow": {"namespace": "orchestration"}})
     subjects = sorted(c.inputs["subject"] for c in run.of_type(CREDENTIAL))
     assert subjects == sorted(service_account_subjects("orchestration"))
@@ -90,3 +96,62 @@ def test_log_account_is_protected_in_prod_only(dev_run, prod_run):
     assert prod_run.one(ACCOUNT).protect
     assert not dev_run.one(ACCOUNT).protect
     assert plain(prod_run.one(ACCOUNT).inputs["tags"])["stack"] == "prod"
+
+
+# -- on an existing stack ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stack", "redundancy"),
+    [("dev", "GRS"), ("prod", "GZRS")],
+)
+def test_geo_replication_changes_in_place(stack, redundancy):
+    assert refusals(stack, LOGS, "logs", redundancy=redundancy) == []
+
+
+@pytest.mark.parametrize(
+    ("stack", "redundancy"),
+    [("dev", "ZRS"), ("dev", "GZRS"), ("prod", "LRS"), ("prod", "GRS")],
+)
+def test_redundancy_changes_azure_makes_only_by_a_conversion_stop_the_preview(stack, redundancy):
+    before = {"dev": "LRS", "prod": "ZRS"}[stack]
+    (refusal,) = refusals(stack, LOGS, "logs", redundancy=redundancy)
+    assert refusal.startswith(f"airflow-platform:logs.redundancy: {before} -> {redundancy} is refused")
+    assert "redundancy-migration" in refusal and "Instead:" in refusal
+
+
+def test_account_kind_is_recorded_fixed_and_the_account_waits_for_its_guard(prod_run):
+    account = prod_run.one(ACCOUNT)
+    (kind,) = [e for e in guard_of(prod_run, LOGS)["settings"].values() if e["path"] == "kind"]
+    assert (kind["value"], kind["rule"]) == (account.inputs["kind"], "fixed")
+    assert guard(prod_run, LOGS).urn in account.dependencies
+    assert account.protect
+
+
+def test_blob_endpoint_follows_from_the_account_name_and_is_known_in_an_update_preview():
+    run = run_program("prod", preview=True, monitor=RecordingMonitor(UpdatePreviewMocks()))
+    account = run.one(ACCOUNT)
+    assert "primaryEndpoints" not in account.state
+    _, connection = log_connection(user_values(run))
+    assert connection["host"] == f"https://{account.inputs['accountName']}.blob.core.windows.net/"
+    assert account.urn in run.waits_for(release(run))
+
+
+GUEST_TENANT = "0c8a2b1d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"
+
+
+class GuestDeployerMocks(PlatformMocks):
+    """A deployer signed in from another tenant than the subscription's (a guest account)."""
+
+    def call(self, args):
+        answer = super().call(args)
+        if args.token == "azure-native:authorization:getClientConfig":
+            answer = {**answer, "tenantId": GUEST_TENANT}
+        return answer
+
+
+def test_log_connection_takes_the_tenant_of_the_identity_not_of_the_deployer():
+    run = run_program("dev", monitor=RecordingMonitor(GuestDeployerMocks()))
+    _, connection = log_connection(user_values(run))
+    assert connection["extra"]["workload_identity_tenant_id"] == run.one(IDENTITY).state["tenantId"]
+    assert connection["extra"]["workload_identity_tenant_id"] != GUEST_TENANT

@@ -2,7 +2,10 @@
 
 import ipaddress
 
+import pytest
+
 from tests.helpers import named, plain
+from tests.test_guards import NETWORK, guard, guard_of, refusals
 
 VNET = "azure-native:network:VirtualNetwork"
 SUBNET = "azure-native:network:Subnet"
@@ -41,3 +44,31 @@ def test_every_taggable_resource_carries_the_stack_tags(stack_run):
             "stack": stack_run.stack,
             "managed-by": "pulumi",
         }, resource.name
+
+
+# -- on an existing stack ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "setting"),
+    [
+        ({"nodeSubnet": "10.40.0.0/19", "databaseSubnet": "10.40.32.0/24"}, "nodeSubnet: 10.40.0.0/20 -> 10.40.0.0/19"),
+        ({"databaseSubnet": "10.40.17.0/24"}, "databaseSubnet: 10.40.16.0/24 -> 10.40.17.0/24"),
+    ],
+)
+def test_the_range_of_a_subnet_in_use_stops_the_preview(stack_run, changes, setting):
+    refused = refusals(stack_run.stack, NETWORK, "network", **changes)
+    assert any(r.startswith(f"airflow-platform:network.{setting} is refused") for r in refused), refused
+    assert all("virtual-network-manage-subnet" in r for r in refused)
+
+
+def test_the_address_space_may_grow_around_the_subnets_in_place(stack_run):
+    assert refusals(stack_run.stack, NETWORK, "network", addressSpace="10.40.0.0/15") == []
+
+
+def test_the_subnets_wait_for_the_guard(stack_run):
+    urn = guard(stack_run, NETWORK).urn
+    for subnet in stack_run.of_type(SUBNET):
+        assert urn in subnet.dependencies, subnet.name
+    recorded = {e["value"] for e in guard_of(stack_run, NETWORK)["settings"].values()}
+    assert {s.inputs["addressPrefix"] for s in stack_run.of_type(SUBNET)} <= recorded

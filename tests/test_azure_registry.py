@@ -1,4 +1,11 @@
-"""Registry: no admin user; the cluster pulls with its kubelet identity."""
+"""Registry: no admin user; the cluster pulls with its kubelet identity; tiers change in place."""
+
+import pytest
+
+from components.guards import row_for
+from tests.conftest import planned
+from tests.test_guards import GUARD, with_settings
+from tools.offline import run_program
 
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 REGISTRY = "azure-native:containerregistry:Registry"
@@ -24,3 +31,15 @@ def test_kubelet_identity_can_pull(stack_run):
     assert pull.inputs["roleDefinitionId"] == (
         f"/subscriptions/{subscription}/providers/Microsoft.Authorization/roleDefinitions/{ACR_PULL}"
     )
+
+
+@pytest.mark.parametrize(("stack", "sku"), [("dev", "Standard"), ("dev", "Premium"), ("prod", "Basic")])
+def test_a_tier_change_is_an_in_place_update_of_the_same_registry(stack, sku):
+    after = run_program(stack, overrides=with_settings(stack, "registry", sku=sku))
+    before = planned(stack).one(REGISTRY).inputs
+    changed = after.one(REGISTRY).inputs
+    assert changed["sku"] == {"name": sku}
+    assert {k: v for k, v in changed.items() if k != "sku"} == {k: v for k, v in before.items() if k != "sku"}
+    # Azure moves a registry between Basic, Standard and Premium in place: nothing to guard.
+    assert row_for(REGISTRY, "sku.name")["update"] == "in-place"
+    assert not any(after.by_urn(g.parent).type == "airflow-platform:azure:Registry" for g in after.of_type(GUARD))

@@ -66,7 +66,33 @@ def test_a_new_stack_gets_the_template_settings_with_overrides_applied():
     assert settings.registry == dev.registry
     assert settings.cluster.task_pool.vm_size == dev.cluster.task_pool.vm_size
     assert settings.logs.retention_days == dev.logs.retention_days
-    assert settings.protect_data is False
+    assert settings.protect_data is True  # not dev's false: see below
+
+
+PROTECT = "airflow-platform:protectData"
+
+
+def test_a_new_stack_is_protected_though_the_dev_template_is_not():
+    """dev sets protectData false so it can be torn down; a copy of it must not lose that silently."""
+    assert DEV[PROTECT] is False
+    derived = derive_config(DEV, [("logs.retentionDays", 30)])
+    assert derived.values[PROTECT] is True
+    assert program_settings("staging", {}, derived.values, {}).protect_data is True
+    (note,) = derived.notes
+    assert "protectData: true for this stack, although the template dev sets false" in note
+    assert "--set protectData=false" in note
+
+
+@pytest.mark.parametrize("key", ["protectData", PROTECT])
+def test_a_new_stack_is_unprotected_only_when_asked(key):
+    derived = derive_config(DEV, [(key, False)])
+    assert derived.values[PROTECT] is False
+    assert derived.notes == ()
+
+
+def test_a_protected_template_is_copied_without_a_note():
+    derived = derive_config({**DEV, PROTECT: True}, [])
+    assert (derived.values[PROTECT], derived.notes) == (True, ())
 
 
 def test_the_template_is_not_modified_by_a_derivation():
@@ -140,7 +166,7 @@ def test_settings_equal_to_what_the_cli_holds_are_not_written_again():
     }
     assert pending_changes(current, DEV) == {}
 
-    desired = derive_config(DEV, [("cluster.taskPool.maxCount", 8)]).values
+    desired = derive_config(DEV, [("cluster.taskPool.maxCount", 8), ("protectData", False)]).values
     assert pending_changes(current, desired) == {"airflow-platform:cluster": desired["airflow-platform:cluster"]}
     assert pending_changes({}, {"airflow-platform:protectData": False}) == {"airflow-platform:protectData": False}
 
@@ -512,11 +538,13 @@ def test_bootstrap_previews_then_deploys_then_changes_nothing(stand_in, project,
     assert "Not copied: azure-native:clientSecret is a secret of the template" in printed
     assert "pulumi config set --secret azure-native:clientSecret --stack staging < FILE" in printed
     assert "Not copied: airflow-platform:gitSshKey" not in printed  # given its own value instead
+    assert "protectData: true for this stack, although the template dev sets false" in printed
 
     written = yaml.safe_load((project / "Pulumi.staging.yaml").read_text())["config"]
     assert written[LOCATION_KEY] == "northeurope"
     assert written["airflow-platform:cluster"]["taskPool"]["maxCount"] == 8
     assert written["airflow-platform:database"] == DEV["airflow-platform:database"]
+    assert written[PROTECT] == "true"  # as `pulumi config set-all` writes a boolean
     assert set(written["airflow-platform:gitSshKey"]) == {"secure"}
     assert TEMPLATE_CIPHERTEXT not in (project / "Pulumi.staging.yaml").read_text()
     assert "azure-native:clientSecret" not in written

@@ -207,10 +207,19 @@ def test_branch_names_git_refuses_are_refused(branch):
 
 
 @pytest.mark.parametrize(
-    "size", ["Standard_D4ds_v5", "Standard_E64-32s_v5", "Standard_NC24ads_A100_v4", "Standard_D2_v2", "Standard_L8s_v3"]
+    "size", ["Standard_D4ds_v5", "Standard_E64s_v5", "Standard_F2als_v6", "Standard_D192s_v6", "Standard_DS2_v2"]
 )
 def test_azure_vm_sizes_are_accepted(size):
     assert TaskPoolSettings.model_validate({"vmSize": size, "spot": False}).vm_size == size
+
+
+@pytest.mark.parametrize(
+    "size", ["Standard_E64-32s_v5", "Standard_NC24ads_A100_v4", "Standard_D2_v2", "Standard_L8s_v3"]
+)
+def test_azure_vm_sizes_off_the_table_are_refused(size):
+    """Real Azure sizes, but not in data/vm-sizes.yaml: the program cannot check them, so refuses them."""
+    with pytest.raises(ValidationError, match="is not a VM size this program knows"):
+        TaskPoolSettings.model_validate({"vmSize": size, "spot": False})
 
 
 @pytest.mark.parametrize("size", ["standard_d4ds_v5", "D4ds_v5", "Standard_", "Basic_A1", "Standard D4ds v5", ""])

@@ -353,6 +353,120 @@ BAD_CONFIGURATIONS = [
         {f"{PROJECT}:gitSshKey", f"{AIRFLOW}.gitSync.knownHosts"},
         "set both",
     ),
+    # -- what Azure would refuse at `pulumi up`: the Kubernetes calendar (data/aks-versions.yaml)
+    case(
+        "kubernetes-minor-past-end-of-support",
+        {CLUSTER: {"kubernetesVersion": "1.34"}},
+        {f"{CLUSTER}.kubernetesVersion"},
+        "reached the end of AKS support on 2026-11-30, and AKS creates no cluster on it: use a minor AKS supports",
+    ),
+    case(
+        "kubernetes-minor-long-gone",
+        {CLUSTER: {"kubernetesVersion": "1.29"}},
+        {f"{CLUSTER}.kubernetesVersion"},
+        "reached the end of AKS support on 2025-03-31",
+    ),
+    case(
+        "kubernetes-minor-not-in-calendar",
+        {CLUSTER: {"kubernetesVersion": "1.99"}},
+        {f"{CLUSTER}.kubernetesVersion"},
+        "is not in AKS's release calendar",
+    ),
+    case(
+        "kubernetes-patch-pinned-with-patch-channel",
+        {CLUSTER: {"kubernetesVersion": "1.36.2"}},
+        {f"{CLUSTER}.kubernetesVersion"},
+        "must be MAJOR.MINOR such as 1.36 while upgradeChannel is patch",
+    ),
+    case(
+        "long-term-support-without-premium",
+        {CLUSTER: {"tier": "Standard", "supportPlan": "AKSLongTermSupport"}},
+        {f"{CLUSTER}.supportPlan"},
+        "requires tier Premium (Long-term support for AKS), but tier is Standard",
+    ),
+    case(
+        "support-plan-unknown",
+        {CLUSTER: {"supportPlan": "LTS"}},
+        {f"{CLUSTER}.supportPlan"},
+        "'KubernetesOfficial' or 'AKSLongTermSupport'",
+    ),
+    case("upgrade-channel-unknown", {CLUSTER: {"upgradeChannel": "stable"}}, {f"{CLUSTER}.upgradeChannel"}, "'patch'"),
+    # -- regions and zones (data/regions.yaml)
+    case(
+        "location-typo",
+        {"azure-native:location": "westeurpoe"},
+        {"azure-native:location"},
+        "is not an Azure public region; did you mean westeurope?",
+    ),
+    case(
+        "location-unknown",
+        {"azure-native:location": "moonbase"},
+        {"azure-native:location"},
+        "is not an Azure public region",
+    ),
+    case(
+        "control-plane-zones-in-region-without-zones",
+        {
+            "azure-native:location": "northcentralus",
+            CLUSTER: {"controlPlanePool": {"minCount": 2, "maxCount": 3, "zones": ["1", "2"]}},
+        },
+        {f"{CLUSTER}.controlPlanePool.zones"},
+        "a pool across zones needs availability zones, and northcentralus has none",
+    ),
+    case(
+        "zone-redundant-database-in-region-without-zones",
+        {
+            "azure-native:location": "ukwest",
+            DATABASE: {"tier": "GeneralPurpose", "skuName": "Standard_D4ds_v5", "highAvailability": True},
+        },
+        {f"{DATABASE}.highAvailability"},
+        "zone-redundant high availability needs availability zones, and ukwest has none",
+    ),
+    # -- VM sizes (data/vm-sizes.yaml)
+    case(
+        "control-plane-one-vcpu",
+        {CLUSTER: {"controlPlanePool": {"vmSize": "Standard_DS1_v2"}}},
+        {f"{CLUSTER}.controlPlanePool.vmSize"},
+        "has 1 vCPU and 3.5 GiB: an AKS System pool needs at least 2 vCPUs and 4 GiB",
+    ),
+    case(
+        "task-pool-one-vcpu",
+        {CLUSTER: {"taskPool": {"vmSize": "Standard_DS1_v2"}}},
+        {f"{CLUSTER}.taskPool.vmSize"},
+        "an AKS User pool needs at least 2 vCPUs and 2 GiB",
+    ),
+    case(
+        "vm-size-unknown",
+        {CLUSTER: {"taskPool": {"vmSize": "Standard_D4ds_v9"}}},
+        {f"{CLUSTER}.taskPool.vmSize"},
+        "is not a VM size this program knows; did you mean Standard_D4ds_v6",
+    ),
+    case(
+        "database-size-flexible-server-lacks",
+        {DATABASE: {"tier": "GeneralPurpose", "skuName": "Standard_D4s_v5"}},
+        {f"{DATABASE}.skuName"},
+        "is not a compute size flexible server offers; did you mean Standard_D4ds_v5",
+    ),
+    # -- spot price, pod network, image
+    case(
+        "spot-price-six-decimals",
+        {CLUSTER: {"taskPool": {"spotMaxPrice": 0.123456}}},
+        {f"{CLUSTER}.taskPool.spotMaxPrice"},
+        "has 6 decimal places: Azure takes a spot max price with at most 5",
+    ),
+    case(
+        "task-pool-beyond-pod-network",
+        {CLUSTER: {"taskPool": {"maxCount": 300}}},
+        {f"{CLUSTER}.taskPool.maxCount"},
+        "but the pod network 10.244.0.0/16 gives each node a /24 (Azure CNI Overlay) and has room for 256: "
+        "use at most 247",
+    ),
+    case(
+        "image-of-airflow-2",
+        {AIRFLOW: {"image": {"tag": "2.10.5-python3.12"}}},
+        {f"{AIRFLOW}.image.tag"},
+        "is Airflow 2 (the tag's first X.Y.Z), but chart 1.20.0 runs Airflow 3.1.8",
+    ),
 ]
 
 

@@ -1,23 +1,15 @@
 """The mocks answer in the real providers' shapes, so the component tests prove something."""
 
 import base64
-import importlib
 import string
 
 import pulumi
 import pytest
 import yaml
+from pulumi.runtime.rpc import UNKNOWN
 
-from tools.mocks import PlatformMocks, random_password
-
-
-def sdk_output_names(type_token: str) -> set[str]:
-    """Wire names of a resource type's outputs, read from the provider SDK itself."""
-    package, module, cls_name = type_token.split(":")
-    sdk = importlib.import_module(f"pulumi_{package.replace('-', '_')}.{module}")
-    cls = getattr(sdk, cls_name)
-    getters = [attr.fget for attr in vars(cls).values() if isinstance(attr, property)]
-    return {g._pulumi_name for g in getters if hasattr(g, "_pulumi_name")}
+from tools.mocks import PlatformMocks, random_password, sdk_output_names, update_preview
+from tools.offline import RecordingMonitor, run_program
 
 
 def test_every_azure_output_the_mocks_produce_is_a_real_sdk_output(stack_run):
@@ -65,3 +57,44 @@ def test_credentials_call_returns_a_base64_kubeconfig_for_the_cluster():
     document = yaml.safe_load(base64.b64decode(entry["value"]))
     assert document["kind"] == "Config"
     assert document["clusters"][0]["cluster"]["server"].endswith(".azmk8s.io:443")
+
+
+def test_update_preview_keeps_what_inputs_give_and_nothing_else():
+    """pulumi-azure-native PR #408: an output takes the input of the same name, nested objects
+    field by field; every other output is unknown. PR #282: name and location stay."""
+    typ = "azure-native:containerservice:ManagedCluster"
+    inputs = {
+        "resourceName": "aks-x",
+        "location": "westeurope",
+        "kubernetesVersion": "1.34",
+        "identity": {"type": "SystemAssigned"},
+        "tags": {"stack": "dev"},
+    }
+    created = {
+        **inputs,
+        "name": "aks-x",
+        "id": "/subscriptions/s/aks-x",
+        "fqdn": "aks-x.hcp.io",
+        "identity": {"type": "SystemAssigned", "principalId": "p", "tenantId": "t"},
+    }
+    state = update_preview(typ, inputs, created)
+    assert (state["name"], state["location"], state["id"]) == ("aks-x", "westeurope", "/subscriptions/s/aks-x")
+    assert state["kubernetesVersion"] == "1.34" and state["tags"] == {"stack": "dev"}
+    assert state["identity"] == {"type": "SystemAssigned", "principalId": UNKNOWN, "tenantId": UNKNOWN}
+    assert state["fqdn"] == UNKNOWN
+    # Outputs the mock never computes are unknown too, as azure-native answers every response property.
+    assert state["powerState"] == UNKNOWN and set(state) >= sdk_output_names(typ)
+
+
+def test_update_preview_applies_to_the_types_asked_for_and_only_in_a_preview():
+    registry = "azure-native:containerregistry:Registry"
+
+    def run(preview: bool):
+        mocks = PlatformMocks(location="westeurope", updating={registry})
+        return run_program("dev", preview=preview, monitor=RecordingMonitor(mocks))
+
+    previewed, applied = run(preview=True), run(preview=False)
+    assert previewed.one(registry).state["loginServer"] == UNKNOWN
+    assert applied.one(registry).state["loginServer"].endswith(".azurecr.io")
+    # Other types answer as they do on creation.
+    assert previewed.one("azure-native:storage:StorageAccount").state["primaryEndpoints"]["blob"].startswith("https://")

@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from components.azure.pools import (
+    CONTROL_PLANE_PREFIX,
+    TASK_PREFIX,
+    control_plane_fixed,
+    pool_names,
+    task_fixed,
+)
+from components.config import ControlPlanePoolSettings, TaskPoolSettings
 from components.naming import (
     NODE_RESOURCE_GROUP_MAX_LENGTH,
+    POOL_NAME_PATTERN,
     REGION_NAME_BUDGET,
     digest,
     node_resource_group,
+    pool_name,
     resource_names,
 )
 
@@ -146,3 +157,49 @@ def test_the_same_stack_in_another_subscription_never_shares_a_global_name(subsc
 def test_the_subscription_id_is_read_case_insensitively():
     """Azure prints subscription ids in either case; the names must not change with it."""
     assert resource_names("p", "dev", SUBSCRIPTION.upper()) == resource_names("p", "dev", SUBSCRIPTION)
+
+
+# -- node pools --------------------------------------------------------------------------------
+
+#: Any VM size name, whatever Azure will accept: the name must still be a valid pool name.
+vm_sizes = st.from_regex(r"Standard_[A-Z][A-Za-z0-9]{1,12}(_v[1-6])?", fullmatch=True)
+zone_sets = st.lists(st.sampled_from(["1", "2", "3"]), unique=True)
+spot_prices = st.one_of(st.just(-1), st.decimals("0.00001", "100", places=5).map(float))
+
+
+@given(vm_size=vm_sizes, zones=zone_sets, spot=st.booleans(), price=spot_prices)
+def test_pool_names_are_valid_aks_names_for_any_settings(vm_size, zones, spot, price):
+    cp = ControlPlanePoolSettings.model_construct(vm_size=vm_size, zones=tuple(zones), min_count=2, max_count=3)
+    tp = TaskPoolSettings.model_construct(vm_size=vm_size, spot=spot, spot_max_price=price, min_count=0, max_count=3)
+    for name in pool_names(cp, tp):
+        assert re.fullmatch(POOL_NAME_PATTERN, name), name
+
+
+@given(first=st.dictionaries(st.text(), st.text() | st.floats(allow_nan=False) | st.booleans()), other=st.text())
+def test_pool_digests_are_stable_and_tell_settings_apart(first, other):
+    assert pool_name("cp", first) == pool_name("cp", dict(reversed(list(first.items()))))
+    if first.get("vmSize") != other:
+        assert pool_name("cp", {**first, "vmSize": other}) != pool_name("cp", first)
+
+
+def test_pool_digests_never_change_for_the_same_settings():
+    """A digest that changed with the code would replace every pool of every stack."""
+    cp = ControlPlanePoolSettings()
+    tp = TaskPoolSettings()
+    assert pool_name(CONTROL_PLANE_PREFIX, control_plane_fixed(cp)) == "cp8aad3d"
+    assert pool_name(TASK_PREFIX, task_fixed(tp)) == "tasks058fa6"
+
+
+def test_pool_digests_read_numbers_and_unset_settings_as_azure_does():
+    assert pool_name("tasks", {"spotMaxPrice": -1}) == pool_name("tasks", {"spotMaxPrice": -1.0})
+    assert pool_name("cp", {"vmSize": "X", "availabilityZones": None}) == pool_name("cp", {"vmSize": "X"})
+    reordered = ControlPlanePoolSettings(zones=("2", "1"), min_count=2)
+    assert control_plane_fixed(reordered) == control_plane_fixed(
+        ControlPlanePoolSettings(zones=("1", "2"), min_count=2)
+    )
+
+
+@pytest.mark.parametrize("prefix", ["Cp", "1cp", "control-plane", "controlplane"])
+def test_a_prefix_that_cannot_make_a_pool_name_is_refused(prefix):
+    with pytest.raises(ValueError, match="node pool name"):
+        pool_name(prefix, {})

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import planned
-from tests.helpers import generated_secrets
+from tests.helpers import generated_secrets, named
 from tools import plan
 from tools.estimate import (
     AGENT_POOL,
@@ -49,12 +49,12 @@ def secrets_of(run: ProgramRun) -> set[str]:
 def test_tree_shows_the_settings_each_stack_file_chooses(dev_run, prod_run):
     dev = "\n".join(plan.render_tree(dev_run))
     prod = "\n".join(plan.render_tree(prod_run))
-    for line in ("sku.tier = Free", "agentPoolProfiles.0.minCount = 1", "sku.name = Standard_B2s", "sku.name = Basic"):
+    for line in ("sku.tier = Free", "mode = System", "minCount = 1", "sku.name = Standard_B2s", "sku.name = Basic"):
         assert line in dev
     for line in (
         "sku.tier = Standard",
-        "agentPoolProfiles.0.minCount = 3",
-        "agentPoolProfiles.0.availabilityZones = ['1', '2', '3']",
+        "minCount = 3",
+        "availabilityZones = ['1', '2', '3']",
         "vmSize = Standard_D8ds_v5",
         "highAvailability.mode = ZoneRedundant",
         "backup.backupRetentionDays = 35",
@@ -258,7 +258,7 @@ def test_the_slow_resources_provision_in_parallel_and_the_release_waits_only_for
 
     cluster = stack_run.one(MANAGED_CLUSTER).urn
     server = stack_run.one(POSTGRES_SERVER).urn
-    task_pool = stack_run.one(AGENT_POOL).urn
+    task_pool = named(stack_run, AGENT_POOL, "task-pool").urn
     release = stack_run.one("kubernetes:helm.sh/v3:Release").urn
     assert cluster not in waits_for(server) and server not in waits_for(cluster)
     assert {cluster, server} <= waits_for(release)
@@ -279,10 +279,12 @@ def test_the_report_prints_the_deciding_chain(dev_run):
     estimate = estimate_duration(dev_run, TIMES)
     lines = plan.render_duration(estimate, plan.resource_keys(dev_run))
     assert lines[0].startswith(f"Estimated `pulumi up` from scratch: {estimate.minutes:.1f} min")
-    assert any(line.endswith("database/server  (azure-native:dbforpostgresql:Server)") for line in lines)
-    assert any(
-        "cluster/aks" in line for line in lines[lines.index("  slow steps off the chain, running alongside it:") :]
-    )
+    alongside = lines.index("  slow steps off the chain, running alongside it:")
+    # The cluster and its control-plane pool decide it; the database server provisions alongside.
+    chain = lines[:alongside]
+    assert any(line.endswith("cluster/aks  (azure-native:containerservice:ManagedCluster)") for line in chain)
+    assert any("cluster/control-plane-pool" in line for line in chain)
+    assert any("database/server" in line for line in lines[alongside:])
 
 
 # -- idle monthly cost ----------------------------------------------------------------------

@@ -166,3 +166,34 @@ def test_the_test_workflow_runs_the_readme_test_command_on_every_push_and_pull_r
     assert fetch["env"]["AIRFLOW_CHART_DIR"] == runs[0]["env"]["AIRFLOW_CHART_DIR"]
     assert "gpg --batch --verify" in fetch["run"]
     assert "sha512sum --check" in fetch["run"]
+
+
+def test_each_preview_posts_the_offline_comparison_with_the_pull_requests_base():
+    job = workflow("preview.yml")["jobs"]["preview"]
+    (checkout,) = steps_using(job, "actions/checkout")
+    assert checkout["with"]["fetch-depth"] == 0, "the base commit's stack file must be there"
+    (compare,) = [step for step in job["steps"] if "--compare-to" in step.get("run", "")]
+    assert '-m tools.plan "$STACK" --compare-to "$BASE_SHA"' in compare["run"]
+    assert compare["env"] == {
+        "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+        "STACK": "${{ matrix.stack }}",
+    }
+    assert '>> "$GITHUB_STEP_SUMMARY"' in compare["run"]
+    # Offline: it needs no Azure session, so it runs (and reports) before the login.
+    (login,) = steps_using(job, "azure/login")
+    assert job["steps"].index(compare) < job["steps"].index(login)
+    # And on the pull request itself, next to Pulumi's comment: one comment per stack, found by its marker.
+    (post,) = steps_using(job, "actions/github-script")
+    assert job["steps"].index(compare) < job["steps"].index(post)
+    assert "<!-- airflow-platform comparison: $STACK -->" in compare["run"]
+    assert "airflow-platform comparison: ${process.env.STACK}" in post["with"]["script"]
+    assert "updateComment" in post["with"]["script"] and "createComment" in post["with"]["script"]
+
+
+def test_previews_and_updates_diff_against_the_live_stack():
+    """The autoscaler, storage autogrow and replaced pools change what ARM returns: refresh first."""
+    for file, command in (("preview.yml", "preview"), ("update.yml", "up")):
+        for job in workflow(file)["jobs"].values():
+            (pulumi,) = steps_using(job, "pulumi/actions")
+            assert pulumi["with"]["command"] == command
+            assert pulumi["with"]["refresh"] is True, f"{file}: {command} without refresh"

@@ -42,10 +42,12 @@ class BootstrapError(Exception):
 
 @dataclass(frozen=True)
 class DerivedConfig:
-    """The new stack's settings and the template secrets deliberately left out of them."""
+    """The new stack's settings, the template secrets deliberately left out of them, and what was
+    changed from the template without being asked (to be told to the user)."""
 
     values: dict[str, Any]
     withheld_secrets: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def is_secure(value: Any) -> bool:
@@ -83,14 +85,19 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def derive_config(
-    template: Mapping[str, Any], overrides: Iterable[tuple[str, Any]], project: str = PROJECT
+    template: Mapping[str, Any],
+    overrides: Iterable[tuple[str, Any]],
+    project: str = PROJECT,
+    template_name: str = "dev",
 ) -> DerivedConfig:
     """The new stack's settings: the template's, without its secrets, with ``overrides`` applied.
 
     ``template`` is the ``config`` mapping of the template's stack file. Encrypted values are
     never copied: they are bound to the template's own secrets provider, and a new environment
-    needs its own credentials anyway.
+    needs its own credentials anyway. Nor is a template's ``protectData: false`` (dev's, so that
+    dev can be torn down): the new stack's data is protected unless the overrides say otherwise.
     """
+    overrides = list(overrides)
     values = {key: copy.deepcopy(value) for key, value in template.items() if not is_secure(value)}
     withheld = tuple(sorted(key for key, value in template.items() if is_secure(value)))
     for text, value in overrides:
@@ -106,7 +113,17 @@ def derive_config(
         if not isinstance(node, dict):
             raise BootstrapError(f"{text}: {key} is not an object at {'.'.join(path[:-1])}")
         node[path[-1]] = value
-    return DerivedConfig(values=values, withheld_secrets=withheld)
+    protect_key = f"{project}:protectData"
+    notes = []
+    asked = any(config_path(text, project) == (protect_key, []) for text, _ in overrides)
+    if not asked and values.get(protect_key, True) is not True:
+        values[protect_key] = True
+        notes.append(
+            f"protectData: true for this stack, although the template {template_name} sets "
+            f"{json.dumps(template[protect_key])}: Pulumi refuses to delete its database and log storage. "
+            "To leave them unprotected, run this again with --set protectData=false"
+        )
+    return DerivedConfig(values=values, withheld_secrets=withheld, notes=tuple(notes))
 
 
 def config_text(value: Any) -> str:
@@ -268,7 +285,9 @@ def bootstrap(request: Request, project_dir: Path = ROOT, say: Print = print) ->
     """
     if request.stack == request.template:
         raise BootstrapError("the new stack must not be its own template")
-    derived = derive_config(read_template(project_dir, request.template), request.overrides)
+    derived = derive_config(
+        read_template(project_dir, request.template), request.overrides, template_name=request.template
+    )
     secrets = {config_path(key)[0]: read_secret(path) for key, path in request.secret_files}
 
     workspace = open_workspace(project_dir, request.secrets_provider, say)
@@ -281,6 +300,8 @@ def bootstrap(request: Request, project_dir: Path = ROOT, say: Print = print) ->
     else:
         say(f"Selected the existing stack {request.stack}")
     write_settings(stack, current, derived.values, secrets, say)
+    for note in derived.notes:
+        say(note)
     report_withheld(request.stack, derived.withheld_secrets, secrets, say)
 
     say(f"Previewing {request.stack}:")

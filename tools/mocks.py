@@ -4,15 +4,23 @@ Every computed output a component reads (FQDNs, the kubelet identity, the OIDC i
 the kubeconfig returned by the credentials call, random results) is shaped like the real
 provider's answer, so a mistake in reading it fails here rather than in ``pulumi up``.
 Values derive from the resource's name, so two runs of the same stack give the same plan.
+
+``PlatformMocks(updating=...)`` also answers, on a preview run, the way azure-native previews an
+UPDATE of an existing resource of those types (provider ``Update`` with ``preview``, after
+pulumi-azure-native PRs #282, #408 and #478): an output with the name of an input takes the
+input's value, nested objects likewise field by field, ``name`` and ``location`` keep the old
+state's value, the resource's ID stays, and every other output is unknown.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 import random
 import string
 import uuid
+from collections.abc import Collection
 
 import pulumi
 import yaml
@@ -71,6 +79,44 @@ _AZURE_NAMES = {
     "azure-native:containerregistry:Registry": ("registryName", "Microsoft.ContainerRegistry/registries"),
     "azure-native:authorization:RoleAssignment": ("roleAssignmentName", None),
 }
+
+
+#: Outputs azure-native's update preview copies from the old state rather than from the inputs.
+UPDATE_PREVIEW_STABLE = ("id", "name", "location")
+
+
+def sdk_output_names(type_token: str) -> set[str]:
+    """Wire names of a resource type's outputs, read from the provider SDK itself."""
+    package, module, cls_name = type_token.split(":")
+    sdk = importlib.import_module(f"pulumi_{package.replace('-', '_')}.{module}")
+    getters = [attr.fget for attr in vars(getattr(sdk, cls_name)).values() if isinstance(attr, property)]
+    return {g._pulumi_name for g in getters if hasattr(g, "_pulumi_name")}
+
+
+def _preview_value(given: object, created: object) -> object:
+    """azure-native's previewOutputValue: the input where there is one, unknown where there is none."""
+    if isinstance(given, dict) and not pulumi.runtime.rpc.is_rpc_secret(given):
+        shape = created if isinstance(created, dict) else {}
+        return {
+            key: _preview_value(given.get(key, pulumi.runtime.rpc.UNKNOWN), shape.get(key)) for key in given | shape
+        }
+    if isinstance(given, list):
+        shape = created if isinstance(created, list) else []
+        return [_preview_value(item, shape[i] if i < len(shape) else None) for i, item in enumerate(given)]
+    return given
+
+
+def update_preview(type_token: str, inputs: dict, created: dict) -> dict:
+    """What azure-native's update preview returns for a resource whose real answer is ``created``."""
+    state = {key: value for key, value in inputs.items()}
+    for key in sdk_output_names(type_token) | set(created):
+        if key in UPDATE_PREVIEW_STABLE and key in created:
+            state[key] = created[key]
+        elif key in inputs:
+            state[key] = _preview_value(inputs[key], created.get(key))
+        else:
+            state[key] = pulumi.runtime.rpc.UNKNOWN
+    return state
 
 
 def stable_uuid(*parts: object) -> str:
@@ -162,16 +208,24 @@ def kubeconfig(cluster: str, fqdn: str) -> str:
 class PlatformMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes the way Azure, Kubernetes and random do."""
 
-    def __init__(self, location: str = "westeurope") -> None:
+    def __init__(self, location: str = "westeurope", updating: Collection[str] = frozenset()) -> None:
         self.location = location
-        self._cluster_fqdns: dict[str, str] = {}
+        #: Type tokens whose resources a preview run treats as existing ones being updated.
+        self.updating = frozenset(updating)
+        #: Each cluster as ARM's GET returns it, for the calls that read it.
+        self._clusters: dict[str, dict] = {}
+        #: Each user-assigned identity as ARM's GET returns it.
+        self._identities: dict[str, dict] = {}
 
     # -- resources -------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
         typ = args.typ
         if typ in _AZURE_NAMES:
-            return self._azure(typ, args.name, state)
+            resource_id, created = self._azure(typ, args.name, state)
+            if typ in self.updating and pulumi.runtime.is_dry_run():
+                return resource_id, update_preview(typ, dict(args.inputs), created)
+            return resource_id, created
         if typ.startswith("random:"):
             return self._random(typ, args.name, state)
         if typ.startswith("kubernetes:"):
@@ -209,7 +263,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def _cluster_outputs(self, name: str, state: dict) -> None:
         prefix = state.get("dnsPrefix", name)
         state["fqdn"] = f"{prefix}-{stable_uuid('fqdn', name)[:8]}.hcp.{self.location}.azmk8s.io"
-        self._cluster_fqdns[name] = state["fqdn"]
+        self._clusters[name] = state
         state["nodeResourceGroup"] = f"MC_{state.get('resourceGroupName')}_{name}_{self.location}"
         state["currentKubernetesVersion"] = state.get("kubernetesVersion")
         state["powerState"] = {"code": "Running"}
@@ -252,6 +306,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         state["clientId"] = stable_uuid("identity-client", name)
         state["principalId"] = stable_uuid("identity-principal", name)
         state["tenantId"] = TENANT_ID
+        self._identities[name] = state
 
     def _registry_outputs(self, name: str, state: dict) -> None:
         state["loginServer"] = f"{name.lower()}.azurecr.io"
@@ -303,7 +358,11 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
             cluster = args.args["resourceName"]
-            fqdn = self._cluster_fqdns[cluster]
+            fqdn = self._clusters[cluster]["fqdn"]
             value = base64.b64encode(kubeconfig(cluster, fqdn).encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}
+        if args.token == "azure-native:containerservice:getManagedCluster":
+            return dict(self._clusters[args.args["resourceName"]])
+        if args.token == "azure-native:managedidentity:getUserAssignedIdentity":
+            return dict(self._identities[args.args["resourceName"]])
         raise NotImplementedError(f"no mock for invoke {args.token}")

@@ -47,6 +47,7 @@ class DeclaredResource:
     delete_before_replace: bool
     retain_on_delete: bool
     additional_secret_outputs: list[str]
+    replace_on_changes: list[str] = field(default_factory=list)
 
     def input_at(self, path: str) -> Any:
         """The input at a dotted path (``sku.name``, ``agentPoolProfiles.0.vmSize``), or None."""
@@ -142,6 +143,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 delete_before_replace=request.deleteBeforeReplace,
                 retain_on_delete=request.retainOnDelete,
                 additional_secret_outputs=list(request.additionalSecretOutputs),
+                replace_on_changes=list(request.replaceOnChanges),
             )
         )
         return response
@@ -152,12 +154,13 @@ def project_name(root: Path = ROOT) -> str:
 
 
 def stack_config(
-    stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT
+    stack: str, overrides: Mapping[str, Any] | None = None, root: Path = ROOT, stack_file: Path | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """The config map the CLI would hand the program: ``namespace:key`` -> string value.
 
     Encrypted (``secure:``) values cannot be decrypted offline; they become a placeholder and
     stay marked secret. ``overrides`` replaces whole keys, as ``pulumi config set`` does.
+    ``stack_file`` reads the stack's settings from elsewhere (another version of the file).
     """
     project = yaml.safe_load((root / "Pulumi.yaml").read_text())
     name = project["name"]
@@ -170,9 +173,9 @@ def stack_config(
             values[full_key] = declared["value"]
         elif not isinstance(declared, dict):
             values[full_key] = declared
-    stack_file = root / f"Pulumi.{stack}.yaml"
+    stack_file = stack_file or root / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
-        raise OfflineConfigError(f"no stack file {stack_file.name} in {root}")
+        raise OfflineConfigError(f"no stack file {stack_file.name} in {stack_file.parent}")
     document = yaml.safe_load(stack_file.read_text()) or {}
     values.update(document.get("config") or {})
     values.update(overrides or {})
@@ -192,12 +195,13 @@ def run_program(
     root: Path = ROOT,
     preview: bool = False,
     monitor: RecordingMonitor | None = None,
+    stack_file: Path | None = None,
 ) -> ProgramRun:
     """Run ``__main__.py`` for ``stack`` under mocks and return what it declared and exported.
 
     ``monitor`` records the registrations; pass one to see what a run that fails had declared.
     """
-    config, secret_keys = stack_config(stack, overrides, root)
+    config, secret_keys = stack_config(stack, overrides, root, stack_file)
     location = config.get("azure-native:location", "westeurope")
     if monitor is None:
         monitor = RecordingMonitor(PlatformMocks(location=location))

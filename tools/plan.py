@@ -21,7 +21,9 @@ from typing import Any
 from pulumi.runtime import rpc
 from pydantic import ValidationError
 
-from components.config import SECRET_MARK, ConfigurationError
+from components.config import SECRET_MARK, ConfigurationError, settings_from_config
+from components.guards import PROVIDER_KEY
+from components.kubernetes_versions import check_date, support_warnings
 from tools.estimate import (
     CostEstimate,
     DurationEstimate,
@@ -32,7 +34,7 @@ from tools.estimate import (
     load_prices,
     load_provisioning_times,
 )
-from tools.offline import ROOT, DeclaredResource, OfflineConfigError, ProgramRun, run_program, strings_in
+from tools.offline import ROOT, DeclaredResource, OfflineConfigError, ProgramRun, run_program, stack_config, strings_in
 
 #: Replaces a random resource's non-secret result (a RandomId's hex, ...) wherever it appears.
 RANDOM_MARK = "[random]"
@@ -72,6 +74,8 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "spotMaxPrice",
         "minCount",
         "maxCount",
+        "availabilityZones",
+        "orchestratorVersion",
         "nodeTaints",
     ),
     "azure-native:dbforpostgresql:Server": (
@@ -80,6 +84,7 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "sku.name",
         "sku.tier",
         "storage.storageSizeGB",
+        "storage.autoGrow",
         "highAvailability.mode",
         "backup.backupRetentionDays",
         "backup.geoRedundantBackup",
@@ -110,6 +115,7 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Namespace": ("metadata.name",),
     "kubernetes:core/v1:Secret": ("metadata.name", "type"),
     "kubernetes:helm.sh/v3:Release": ("chart", "version", "namespace", "timeout"),
+    "pulumi-python:dynamic:Resource": ("resource",),
 }
 
 
@@ -279,7 +285,8 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) 
             "dependencies": sorted(keys.get(urn, urn) for urn in set(r.dependencies)),
             "provider": keys.get(r.provider_urn, r.provider_urn) if r.provider_urn else default_provider,
             "ignoreChanges": sorted(r.ignore_changes),
-            "inputs": masked(r.inputs, randoms),
+            # A guard's serialized provider is code, not a setting: never in the plan.
+            "inputs": masked({k: v for k, v in r.inputs.items() if k != PROVIDER_KEY}, randoms),
         }
     duration = estimate_duration(run, times)
     cost = estimate_idle_cost(run, table)
@@ -380,12 +387,22 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         action="store_true",
         help="rewrite tests/snapshots/<stack>.json for the stack, or for every stack when none is named",
     )
+    action.add_argument(
+        "--compare-to",
+        metavar="REF",
+        help="what moving the stack from the settings at REF (<commit>:Pulumi.<stack>.yaml, a commit, or a file)"
+        " to the stack file does to each resource",
+    )
     args = parser.parse_args(argv)
     try:
         times, table = load_provisioning_times(), load_prices()
         if args.update_snapshots:
             update_snapshots([args.stack] if args.stack else stack_names(root), root, times, table)
             return 0
+        if args.compare_to:
+            from tools.compare import main as compare  # here: tools.compare imports this module
+
+            return compare(args.stack or "dev", args.compare_to, root)
         run = run_program(args.stack or "dev", root=root)
     except (OfflineConfigError, ConfigurationError, ValidationError) as error:  # a stack or data file is wrong
         print(f"error: {error}", file=sys.stderr)
@@ -404,6 +421,9 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             return 1
         print(f"Wrote {path}\n", file=sys.stderr)
 
+    settings = settings_from_config(run.project, run.stack, *stack_config(run.stack, root=root))
+    for warning in support_warnings(settings, check_date()):
+        print(f"warning: {warning}\n")
     keys = resource_keys(run)
     print(f"Stack {run.project}/{run.stack}: {len(run.resources)} resources\n")
     print("\n".join(render_tree(run)))

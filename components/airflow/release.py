@@ -17,8 +17,9 @@ from components.airflow.secrets import (
     GIT_SSH_KEY,
     JWT_SECRET,
     METADATA_CONNECTION,
-    WEBSERVER_SECRET_KEY,
     SecretKeyRef,
+    digest,
+    digest_annotation,
     fernet_key,
     postgres_connection_uri,
 )
@@ -34,8 +35,8 @@ from components.platform import Platform
 
 CHART = "airflow"
 CHART_REPOSITORY = "https://airflow.apache.org"
-#: A first install pulls the Airflow image onto new nodes and migrates an empty database;
-#: Helm's default of 300 s is not enough for that.
+#: How long Helm waits for each hook Job. A first install pulls the Airflow image onto new nodes
+#: and migrates an empty database; Helm's default of 300 s is not enough for that.
 RELEASE_TIMEOUT_SECONDS = 1200
 
 
@@ -56,16 +57,6 @@ class AirflowRelease(pulumi.ComponentResource):
         cluster = platform.cluster
         # Computed before any child is declared: an unsupported log store stops here.
         logging = remote_logging(platform.logs)
-        values = chart_values(
-            ValuesArgs(
-                settings=args.settings,
-                control_plane=cluster.control_plane,
-                tasks=cluster.tasks,
-                identity=platform.logs.identity,
-                logging=logging,
-                has_git_ssh_key=args.git_ssh_key is not None,
-            )
-        )
         in_cluster = pulumi.ResourceOptions(parent=self, provider=cluster.provider)
 
         self.namespace = k8s.core.v1.Namespace(
@@ -94,7 +85,6 @@ class AirflowRelease(pulumi.ComponentResource):
             FERNET_KEY: fernet.base64.apply(fernet_key),
             API_SECRET_KEY: self._random_key("api-secret-key"),
             JWT_SECRET: self._random_key("jwt-secret"),
-            WEBSERVER_SECRET_KEY: self._random_key("webserver-secret-key"),
             ADMIN_PASSWORD: self.admin_password.result,
         }
         if args.git_ssh_key is not None:
@@ -109,6 +99,23 @@ class AirflowRelease(pulumi.ComponentResource):
             )
             for ref, value in generated.items()
         ]
+        # Pods read the Secrets at start only: a digest of each in their annotations rolls them when one
+        # changes. Deliberately not secret, so a preview shows which Secret changed.
+        digests = {
+            digest_annotation(ref): pulumi.Output.unsecret(pulumi.Output.from_input(value).apply(digest))
+            for ref, value in generated.items()
+        }
+        values = chart_values(
+            ValuesArgs(
+                settings=args.settings,
+                control_plane=cluster.control_plane,
+                tasks=cluster.tasks,
+                identity=platform.logs.identity,
+                logging=logging,
+                has_git_ssh_key=args.git_ssh_key is not None,
+                pod_annotations=digests,
+            )
+        )
 
         self.release = k8s.helm.v3.Release(
             "airflow",
@@ -119,9 +126,13 @@ class AirflowRelease(pulumi.ComponentResource):
             namespace=namespace,
             values=values,
             timeout=RELEASE_TIMEOUT_SECONDS,
-            # Done means migrated and the admin user created, not merely submitted.
-            wait_for_jobs=True,
+            # Helm always waits for hooks: done means migrated and the admin user created. Its wait for
+            # the pods stays off, as the pods wait for the migration, a post-install hook that runs
+            # after that wait: a first install would never finish. Not atomic either, which turns that
+            # wait back on; a failed release stays, and the next `pulumi up` upgrades it.
+            skip_await=True,
             # The task pool is not waited for: it provisions alongside, and task pods wait for nodes.
+            # The registry's pull grant is: the Jobs pull the image as soon as the release is created.
             opts=pulumi.ResourceOptions.merge(
                 in_cluster,
                 pulumi.ResourceOptions(
@@ -129,6 +140,7 @@ class AirflowRelease(pulumi.ComponentResource):
                         *cluster.ready,
                         *database.ready,
                         *platform.logs.identity.ready,
+                        *platform.registry.ready,
                         *self.secrets,
                     ]
                 ),

@@ -6,6 +6,7 @@ The chart is told each Secret's name; the key inside is fixed by the chart's tem
 from __future__ import annotations
 
 import base64
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -24,7 +25,6 @@ METADATA_CONNECTION = SecretKeyRef("airflow-metadata-connection", "connection")
 FERNET_KEY = SecretKeyRef("airflow-fernet", "fernet-key")
 API_SECRET_KEY = SecretKeyRef("airflow-api-secret", "api-secret-key")
 JWT_SECRET = SecretKeyRef("airflow-jwt", "jwt-secret")
-WEBSERVER_SECRET_KEY = SecretKeyRef("airflow-webserver-secret", "webserver-secret-key")
 GIT_SSH_KEY = SecretKeyRef("airflow-git-ssh", "gitSshKey")
 #: Read only by the create-user job, through an environment variable.
 ADMIN_PASSWORD = SecretKeyRef("airflow-admin-password", "password")
@@ -45,3 +45,13 @@ def fernet_key(random_base64: str) -> str:
     pulumi-random's ``RandomBytes`` gives standard base64, whose ``+`` and ``/`` the spec does not allow.
     """
     return base64.urlsafe_b64encode(base64.b64decode(random_base64)).decode()
+
+
+def digest(value: str) -> str:
+    """SHA-256 of a Secret's value: changes with it, and reveals nothing of a key or generated password."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def digest_annotation(ref: SecretKeyRef) -> str:
+    """The pod annotation that carries the digest of ``ref``'s Secret."""
+    return f"airflow-platform/sha256-{ref.name}"

@@ -6,6 +6,7 @@ the result against the chart's own schema and compute placement the way its temp
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,6 @@ from components.airflow.secrets import (
     GIT_SSH_KEY,
     JWT_SECRET,
     METADATA_CONNECTION,
-    WEBSERVER_SECRET_KEY,
     SecretKeyRef,
 )
 from components.config import AirflowSettings, GitSyncSettings
@@ -57,6 +57,8 @@ class ValuesArgs:
     logging: RemoteLogging
     #: Whether a deploy key for a private DAG repository was configured.
     has_git_ssh_key: bool
+    #: Annotations of every Airflow pod (the digests of the Secrets they read).
+    pod_annotations: Mapping[str, Any]
 
 
 def secret_env(name: str, ref: SecretKeyRef) -> dict[str, Any]:
@@ -114,7 +116,9 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
         "fernetKeySecretName": FERNET_KEY.name,
         "apiSecretKeySecretName": API_SECRET_KEY.name,
         "jwtSecretName": JWT_SECRET.name,
-        "webserverSecretKeySecretName": WEBSERVER_SECRET_KEY.name,
+        # The chart reads airflowPodAnnotations into every Airflow pod: Deployments, Jobs, the task pod
+        # template. A changed annotation rolls the Deployments, so a changed Secret reaches every process.
+        "airflowPodAnnotations": dict(args.pod_annotations),
         # Every pod the chart runs falls back to these: the control-plane pool. Only task pods
         # (the pod template) select the task pool, through the keys below.
         "nodeSelector": dict(args.control_plane.node_selector),
@@ -135,11 +139,12 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
         # Triggerer logs go to blob storage like every other log: no volume claim.
         "triggerer": {"persistence": {"enabled": False}, **bound_to_identity("triggerer")},
         "logs": {"persistence": {"enabled": False}},
-        # Plain Jobs instead of Helm hooks: Pulumi waits for the release's resources, and with
-        # hooks the first install would wait on jobs that wait on the release.
-        "migrateDatabaseJob": {"useHelmHooks": False, "applyCustomEnv": False},
+        # Helm hooks, as the chart intends: on every install and upgrade Helm deletes the previous Job
+        # (before-hook-creation), creates it anew and waits for it, the migration (weight 1) before
+        # create-user (weight 2). A changed Job never meets the old one, so no "field is immutable".
+        "migrateDatabaseJob": {"useHelmHooks": True, "applyCustomEnv": False},
         "createUserJob": {
-            "useHelmHooks": False,
+            "useHelmHooks": True,
             "applyCustomEnv": False,
             # Emptied so the chart's default password ("admin") is nowhere: CREATE_USER_ARGS use the
             # generated one, and the chart's own args would fail rather than create admin/admin.

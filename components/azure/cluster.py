@@ -1,4 +1,4 @@
-"""AKS with an on-demand control-plane pool, a tainted spot task pool, and a Kubernetes provider."""
+"""AKS with a bootstrap System pool, the Airflow control-plane and task pools, and a Kubernetes provider."""
 
 from __future__ import annotations
 
@@ -10,30 +10,22 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
+from components.azure.pools import (
+    PoolArgs,
+    agent_pool,
+    bootstrap_profile,
+    control_plane_fixed,
+    control_plane_placement,
+    pool_names,
+    task_fixed,
+    task_placement,
+)
 from components.azure.roles import NETWORK_CONTRIBUTOR, grant
 from components.config import CLUSTER_POD_CIDR, CLUSTER_SERVICE_CIDR, ClusterSettings
-from components.platform import KubernetesCluster, NodePlacement, Toleration
+from components.guards import Guard, Guarded
+from components.platform import KubernetesCluster
 
-POOL_LABEL = "airflow-platform/pool"
-CONTROL_PLANE_POOL = "controlplane"
-TASK_POOL = "tasks"
-#: Our own taint: nothing but Airflow task pods tolerate it.
-TASK_TAINT = Toleration(key="airflow-platform/dedicated", value="airflow-tasks")
-#: The taint Azure puts on every spot node; declared so updates show no spurious diff.
-SPOT_TAINT = Toleration(key="kubernetes.azure.com/scalesetpriority", value="spot")
-
-
-def taint_string(t: Toleration) -> str:
-    return f"{t.key}={t.value}:{t.effect}"
-
-
-def control_plane_placement() -> NodePlacement:
-    return NodePlacement(pool_name=CONTROL_PLANE_POOL, node_selector={POOL_LABEL: "control-plane"})
-
-
-def task_placement(spot: bool) -> NodePlacement:
-    taints = (TASK_TAINT, SPOT_TAINT) if spot else (TASK_TAINT,)
-    return NodePlacement(pool_name=TASK_POOL, node_selector={POOL_LABEL: "tasks"}, tolerations=taints)
+MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 
 
 @dataclass(frozen=True)
@@ -56,9 +48,24 @@ class Cluster(pulumi.ComponentResource):
         s = args.settings
         cp = s.control_plane_pool
         tp = s.task_pool
-        self.control_plane = control_plane_placement()
-        self.tasks = task_placement(tp.spot)
+        control_plane_name, task_name = pool_names(cp, tp)
+        self.control_plane = control_plane_placement(control_plane_name)
+        self.tasks = task_placement(task_name, tp.spot)
 
+        # AKS upgrades one minor at a time and never downgrades: a preview that skips or goes back stops here.
+        self.version_guard = Guard(
+            "kubernetes-version-guard",
+            "AKS cluster",
+            [
+                Guarded(
+                    setting="airflow-platform:cluster.kubernetesVersion",
+                    type=MANAGED_CLUSTER,
+                    path="kubernetesVersion",
+                    value=s.kubernetes_version,
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.managed_cluster = containerservice.ManagedCluster(
             "aks",
             resource_group_name=args.resource_group_name,
@@ -67,6 +74,7 @@ class Cluster(pulumi.ComponentResource):
             dns_prefix=args.dns_prefix,
             kubernetes_version=s.kubernetes_version,
             sku=containerservice.ManagedClusterSKUArgs(name="Base", tier=s.tier),
+            support_plan=s.support_plan,
             identity=containerservice.ManagedClusterIdentityArgs(type="SystemAssigned"),
             enable_rbac=True,
             oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
@@ -85,29 +93,27 @@ class Cluster(pulumi.ComponentResource):
                 dns_service_ip=str(ipaddress.ip_network(CLUSTER_SERVICE_CIDR)[10]),
             ),
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
-                upgrade_channel="patch", node_os_upgrade_channel="NodeImage"
+                upgrade_channel=s.upgrade_channel, node_os_upgrade_channel="NodeImage"
             ),
-            agent_pool_profiles=[
-                containerservice.ManagedClusterAgentPoolProfileArgs(
-                    name=CONTROL_PLANE_POOL,
-                    mode="System",
-                    os_type="Linux",
-                    vm_size=cp.vm_size,
-                    scale_set_priority="Regular",
-                    enable_auto_scaling=True,
-                    min_count=cp.min_count,
-                    max_count=cp.max_count,
-                    count=cp.min_count,
-                    availability_zones=list(cp.zones) or None,
-                    node_labels=dict(self.control_plane.node_selector),
-                    vnet_subnet_id=args.node_subnet_id,
-                    orchestrator_version=s.kubernetes_version,
-                    type="VirtualMachineScaleSets",
-                )
-            ],
+            agent_pool_profiles=[bootstrap_profile(args.node_subnet_id)],
             tags=args.tags,
-            # The autoscaler owns the node count; an update must not reset it.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["agentPoolProfiles[0].count"]),
+            # ARM's GET lists every pool here, and ARM changes none through the cluster: after a
+            # refresh the program must not see a diff, nor ask ARM to change pools this way.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=["agentPoolProfiles"], depends_on=[self.version_guard]
+            ),
+        )
+
+        # What others read of the cluster comes from calls keyed on the names the program chose,
+        # released once the cluster has an id. An update's preview knows the id, so the calls run
+        # and return the live values (identities, issuer, credentials an update does not change)
+        # where the resource's own computed outputs would be unknown; before the cluster exists
+        # the id is unknown, so a new stack's preview makes no call.
+        address = pulumi.Output.all(self.managed_cluster.id, args.resource_group_name, args.cluster_name)
+        resource_group = address.apply(lambda values: values[1])
+        self.cluster_name = address.apply(lambda values: values[2])
+        self.live = containerservice.get_managed_cluster_output(
+            resource_group_name=resource_group, resource_name=self.cluster_name
         )
 
         # `az aks create` grants this itself; through ARM the cluster's identity must be given the
@@ -116,41 +122,47 @@ class Cluster(pulumi.ComponentResource):
             "network-contributor",
             role=NETWORK_CONTRIBUTOR,
             scope=args.node_subnet_id,
-            principal_id=self.managed_cluster.identity.apply(lambda i: i.principal_id),
+            principal_id=self.live.identity.apply(lambda i: i.principal_id),
             subscription_id=args.subscription_id,
             parent=self,
         )
 
-        spot = (
-            dict(scale_set_priority="Spot", scale_set_eviction_policy="Delete", spot_max_price=tp.spot_max_price)
-            if tp.spot
-            else dict(scale_set_priority="Regular")
-        )
-        self.task_pool = containerservice.AgentPool(
-            "task-pool",
+        # Both pools name the cluster by its output, so they are created, and upgraded, after it.
+        pool_opts = pulumi.ResourceOptions(parent=self, depends_on=[self.subnet_access])
+        common = dict(
             resource_group_name=args.resource_group_name,
-            resource_name_=self.managed_cluster.name,
-            agent_pool_name=TASK_POOL,
-            mode="User",
-            os_type="Linux",
-            type="VirtualMachineScaleSets",
-            vm_size=tp.vm_size,
-            enable_auto_scaling=True,
-            min_count=tp.min_count,
-            max_count=tp.max_count,
-            count=tp.min_count,
-            node_labels=dict(self.tasks.node_selector),
-            node_taints=[taint_string(t) for t in self.tasks.tolerations],
-            vnet_subnet_id=args.node_subnet_id,
-            orchestrator_version=s.kubernetes_version,
+            cluster_name=self.managed_cluster.name,
+            subnet_id=args.node_subnet_id,
+            kubernetes_version=s.kubernetes_version,
             tags=args.tags,
-            **spot,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["count"], depends_on=[self.subnet_access]),
+        )
+        self.control_plane_pool = agent_pool(
+            "control-plane-pool",
+            PoolArgs(
+                mode="System",
+                fixed=control_plane_fixed(cp),
+                placement=self.control_plane,
+                min_count=cp.min_count,
+                max_count=cp.max_count,
+                **common,
+            ),
+            pool_opts,
+        )
+        self.task_pool = agent_pool(
+            "task-pool",
+            PoolArgs(
+                mode="User",
+                fixed=task_fixed(tp),
+                placement=self.tasks,
+                min_count=tp.min_count,
+                max_count=tp.max_count,
+                **common,
+            ),
+            pool_opts,
         )
 
         credentials = containerservice.list_managed_cluster_user_credentials_output(
-            resource_group_name=args.resource_group_name,
-            resource_name=self.managed_cluster.name,
+            resource_group_name=resource_group, resource_name=self.cluster_name
         )
         self.kubeconfig = pulumi.Output.secret(
             credentials.kubeconfigs[0].value.apply(lambda v: base64.b64decode(v).decode())
@@ -163,7 +175,8 @@ class Cluster(pulumi.ComponentResource):
         )
         self.register_outputs(
             {
-                "clusterName": self.managed_cluster.name,
+                "clusterName": self.cluster_name,
+                "controlPlanePoolName": self.control_plane_pool.name,
                 "taskPoolName": self.task_pool.name,
                 "oidcIssuerUrl": self.oidc_issuer_url,
                 "kubeletObjectId": self.kubelet_object_id,
@@ -172,18 +185,18 @@ class Cluster(pulumi.ComponentResource):
 
     @property
     def oidc_issuer_url(self) -> pulumi.Output[str]:
-        return self.managed_cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url)
+        return self.live.oidc_issuer_profile.apply(lambda p: p.issuer_url)
 
     @property
     def kubelet_object_id(self) -> pulumi.Output[str]:
-        return self.managed_cluster.identity_profile.apply(lambda p: p["kubeletidentity"].object_id)
+        return self.live.identity_profile.apply(lambda p: p["kubeletidentity"].object_id)
 
     def handle(self) -> KubernetesCluster:
         return KubernetesCluster(
-            name=self.managed_cluster.name,
+            name=self.cluster_name,
             provider=self.provider,
             kubeconfig=self.kubeconfig,
             control_plane=self.control_plane,
             tasks=self.tasks,
-            ready=[self.managed_cluster],
+            ready=[self.managed_cluster, self.control_plane_pool],
         )

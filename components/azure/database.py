@@ -1,4 +1,10 @@
-"""PostgreSQL flexible server for Airflow's metadata, private to the VNet, TLS only."""
+"""PostgreSQL flexible server for Airflow's metadata, private to the VNet, TLS only.
+
+What Azure fixes when the server is created (geo-redundant backup, the subnet, the admin login,
+the private DNS zone while HA is on) or lets move one way only (the major version; the size
+when autogrow is off) is recorded by a guard the server depends on, so a later change stops
+`pulumi preview` with the setting named instead of failing, or replacing the server, in ARM.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ import pulumi
 import pulumi_random as random
 from pulumi_azure_native import dbforpostgresql
 
-from components.config import DatabaseSettings
+from components.azure.endpoints import endpoint_of
+from components.config import DatabaseSettings, StackSettings
+from components.guards import FIXED, Guard, Guarded
 from components.platform import Database as DatabaseHandle
 
 DATABASE_NAME = "airflow"
@@ -17,6 +25,11 @@ ADMIN_LOGIN = "airflowadmin"
 PORT = 5432
 #: Unreserved URI characters only, so the password never breaks a connection string.
 PASSWORD_SPECIALS = "-_.~"
+SERVER = "azure-native:dbforpostgresql:Server"
+
+
+def _setting(field: str) -> str:
+    return ".".join(StackSettings.key_path("database", field))
 
 
 @dataclass(frozen=True)
@@ -52,17 +65,59 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         zone_redundant = s.high_availability
+        geo_backup = "Enabled" if s.geo_redundant_backup else "Disabled"
+        guarded = [
+            Guarded(
+                _setting("geo_redundant_backup"),
+                SERVER,
+                "backup.geoRedundantBackup",
+                geo_backup,
+                shown=s.geo_redundant_backup,
+            ),
+            Guarded(_setting("version"), SERVER, "version", s.version),
+            Guarded(
+                "the server's administratorLogin (chosen by the program)", SERVER, "administratorLogin", ADMIN_LOGIN
+            ),
+            Guarded(
+                "the server's delegated subnet (chosen by the program)",
+                SERVER,
+                "network.delegatedSubnetResourceId",
+                args.delegated_subnet_id,
+            ),
+        ]
+        if not s.storage_auto_grow:
+            guarded.append(Guarded(_setting("storage_size_gb"), SERVER, "storage.storageSizeGB", s.storage_size_gb))
+        if zone_redundant:
+            # Azure moves a server to another private DNS zone, but not while HA is on.
+            guarded.append(
+                Guarded(
+                    "the server's private DNS zone (chosen by the program)",
+                    SERVER,
+                    "network.privateDnsZoneArmResourceId",
+                    args.private_dns_zone_id,
+                    rule=FIXED,
+                )
+            )
+        self.guard = Guard("guard", "PostgreSQL server", guarded, opts=pulumi.ResourceOptions(parent=self))
+        # With autogrow on, Azure owns the size after creation (it doubles the disk and never
+        # shrinks it): the setting is the initial size, and `pulumi refresh` records the live one.
+        size_owned_by_azure = ["storage.storageSizeGB"] if s.storage_auto_grow else []
         self.server = dbforpostgresql.Server(
             "server",
             resource_group_name=args.resource_group_name,
             server_name=args.server_name,
             location=args.location,
             version=s.version,
+            # Create on a new server, update on an existing one: a higher version is an in-place
+            # major version upgrade, taken after Azure's own pre-upgrade backup.
+            create_mode="Default",
             sku=dbforpostgresql.SkuArgs(name=s.sku_name, tier=s.tier),
-            storage=dbforpostgresql.StorageArgs(storage_size_gb=s.storage_size_gb, auto_grow="Enabled"),
+            storage=dbforpostgresql.StorageArgs(
+                storage_size_gb=s.storage_size_gb, auto_grow="Enabled" if s.storage_auto_grow else "Disabled"
+            ),
             backup=dbforpostgresql.BackupArgs(
                 backup_retention_days=s.backup_retention_days,
-                geo_redundant_backup="Enabled" if s.geo_redundant_backup else "Disabled",
+                geo_redundant_backup=geo_backup,
             ),
             high_availability=dbforpostgresql.HighAvailabilityArgs(
                 mode="ZoneRedundant" if zone_redundant else "Disabled",
@@ -80,10 +135,10 @@ class Database(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[args.dns_ready],
+                depends_on=[args.dns_ready, self.guard],
                 protect=args.protect,
                 # Azure picks the zones when HA is off and may move the primary on failover.
-                ignore_changes=["availabilityZone", "highAvailability.standbyAvailabilityZone"],
+                ignore_changes=["availabilityZone", "highAvailability.standbyAvailabilityZone", *size_owned_by_azure],
             ),
         )
         # On by default on flexible server; pinned here so nobody can switch it off by hand.
@@ -115,7 +170,7 @@ class Database(pulumi.ComponentResource):
             collation="en_US.utf8",
             opts=pulumi.ResourceOptions(parent=self, depends_on=[min_tls], protect=args.protect),
         )
-        self.host = self.server.fully_qualified_domain_name.apply(lambda h: h or "")
+        self.host = endpoint_of("postgres", self.server, args.server_name)
         self.register_outputs({"host": self.host, "databaseName": self.database.name})
 
     def handle(self) -> DatabaseHandle:

@@ -1,4 +1,8 @@
-"""Blob storage for remote task logs and the workload identity Airflow writes them with."""
+"""Blob storage for remote task logs and the workload identity Airflow writes them with.
+
+Redundancy moves in place only where Azure changes it by a SKU update (geo-replication on or
+off); the account's guard stops `pulumi preview` before a change that needs a conversion.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,17 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import managedidentity, storage
 
+from components.azure.endpoints import endpoint_of
 from components.azure.roles import BLOB_DATA_CONTRIBUTOR, grant
-from components.config import LogsSettings
+from components.config import LogsSettings, StackSettings
+from components.guards import Guard, Guarded
 from components.platform import LogStore, WorkloadIdentity
 
 LOG_CONTAINER = "airflow-logs"
 #: The audience Entra ID expects in tokens exchanged for a workload identity.
 TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
+ACCOUNT = "azure-native:storage:StorageAccount"
+ACCOUNT_KIND = "StorageV2"
 
 
 @dataclass(frozen=True)
@@ -29,7 +37,6 @@ class LogStorageArgs:
     #: ``system:serviceaccount:<namespace>:<name>`` of every Airflow component that uses logs.
     subjects: Sequence[str]
     subscription_id: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
     protect: bool
     tags: dict[str, str]
 
@@ -40,13 +47,24 @@ class LogStorage(pulumi.ComponentResource):
         s = args.settings
         rg = args.resource_group_name
 
+        sku = f"Standard_{s.redundancy}"
+        redundancy = ".".join(StackSettings.key_path("logs", "redundancy"))
+        self.guard = Guard(
+            "guard",
+            "log storage account",
+            [
+                Guarded(redundancy, ACCOUNT, "sku.name", sku, shown=s.redundancy),
+                Guarded("the account's kind (chosen by the program)", ACCOUNT, "kind", ACCOUNT_KIND),
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.account = storage.StorageAccount(
             "account",
             resource_group_name=rg,
             account_name=args.account_name,
             location=args.location,
-            kind="StorageV2",
-            sku=storage.SkuArgs(name=f"Standard_{s.redundancy}"),
+            kind=ACCOUNT_KIND,
+            sku=storage.SkuArgs(name=sku),
             access_tier="Hot",
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
@@ -55,7 +73,7 @@ class LogStorage(pulumi.ComponentResource):
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
             tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[self.guard]),
         )
         account_name = self.account.name
         blob_service = storage.BlobServiceProperties(
@@ -143,22 +161,29 @@ class LogStorage(pulumi.ComponentResource):
             self.credentials.append(credential)
             previous = [credential]
 
-        self.blob_endpoint = self.account.primary_endpoints.apply(lambda e: e.blob)
-        self.tenant_id = pulumi.Output.from_input(args.tenant_id)
+        self.blob_endpoint = endpoint_of("blob", self.account, args.account_name)
+        # The identity as Azure returns it once it exists: in an update preview azure-native
+        # leaves its clientId and tenantId outputs unknown, the live identity does not.
+        self.live_identity = managedidentity.get_user_assigned_identity_output(
+            resource_group_name=rg,
+            resource_name=pulumi.Output.all(self.identity.id, args.identity_name).apply(lambda v: v[1]),
+        )
         self.register_outputs(
             {
                 "accountName": account_name,
                 "container": self.container.name,
                 "blobEndpoint": self.blob_endpoint,
-                "identityClientId": self.identity.client_id,
+                "identityClientId": self.live_identity.client_id,
             }
         )
 
     def handle(self) -> LogStore:
+        client_id = self.live_identity.client_id
         identity = WorkloadIdentity(
-            client_id=self.identity.client_id,
-            tenant_id=self.tenant_id,
-            service_account_annotations={"azure.workload.identity/client-id": self.identity.client_id},
+            client_id=client_id,
+            # The identity's own tenant: a deployer signed in from another tenant (a guest) has another.
+            tenant_id=self.live_identity.tenant_id,
+            service_account_annotations={"azure.workload.identity/client-id": client_id},
             pod_labels={"azure.workload.identity/use": "true"},
             ready=[self.role_assignment, *self.credentials],
         )

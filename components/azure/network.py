@@ -1,4 +1,9 @@
-"""Resource group, virtual network and the private DNS that keeps PostgreSQL off the internet."""
+"""Resource group, virtual network and the private DNS that keeps PostgreSQL off the internet.
+
+Azure changes a subnet's range only while nothing is in it, and ours hold the nodes and the
+server: a guard the subnets depend on stops `pulumi preview` when a range would change. The
+address space may change in place while it still holds both subnets (the settings check that).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,15 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import network, privatedns, resources
 
-from components.config import NetworkSettings
+from components.config import NetworkSettings, StackSettings
+from components.guards import Guard, Guarded
 
 POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
+SUBNET = "azure-native:network:Subnet"
+
+
+def _setting(field: str) -> str:
+    return ".".join(StackSettings.key_path("network", field))
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,22 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
         rg = self.resource_group.name
+        self.guard = Guard(
+            "guard",
+            "virtual network",
+            [
+                Guarded(_setting("node_subnet"), SUBNET, "addressPrefix", args.settings.node_subnet),
+                Guarded(_setting("database_subnet"), SUBNET, "addressPrefix", args.settings.database_subnet),
+                Guarded(
+                    "the database subnet's delegation (chosen by the program)",
+                    SUBNET,
+                    "delegations",
+                    POSTGRES_DELEGATION,
+                ),
+            ],
+            opts=child,
+        )
+        in_use = pulumi.ResourceOptions(parent=self, depends_on=[self.guard])
         vnet = network.VirtualNetwork(
             "vnet",
             resource_group_name=rg,
@@ -58,7 +85,7 @@ class Network(pulumi.ComponentResource):
             virtual_network_name=vnet.name,
             subnet_name="nodes",
             address_prefix=args.settings.node_subnet,
-            opts=child,
+            opts=in_use,
         )
         self.database_subnet = network.Subnet(
             "postgres",
@@ -68,7 +95,7 @@ class Network(pulumi.ComponentResource):
             address_prefix=args.settings.database_subnet,
             delegations=[network.DelegationArgs(name="postgres-flexible-server", service_name=POSTGRES_DELEGATION)],
             # Azure serialises writes to one VNet's subnets.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.node_subnet]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.guard, self.node_subnet]),
         )
         self.postgres_dns_zone = privatedns.PrivateZone(
             "postgres-dns",

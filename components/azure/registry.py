@@ -9,6 +9,7 @@ from pulumi_azure_native import containerregistry
 
 from components.azure.roles import ACR_PULL, grant
 from components.config import RegistrySettings
+from components.platform import ImageRegistry
 
 
 @dataclass(frozen=True)
@@ -46,3 +47,6 @@ class Registry(pulumi.ComponentResource):
         )
         self.login_server = self.registry.login_server
         self.register_outputs({"loginServer": self.login_server})
+
+    def handle(self) -> ImageRegistry:
+        return ImageRegistry(login_server=self.login_server, ready=[self.registry, self.pull])

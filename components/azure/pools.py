@@ -1,0 +1,145 @@
+"""The cluster's node pools and where Airflow's pods go on them.
+
+ARM takes a cluster's first pool only inline (``agentPoolProfiles``) and never changes it through
+the cluster afterwards, and no ``AgentPool`` resource can adopt it. So the inline pool is a small
+fixed bootstrap System pool, only there to create the cluster and host AKS's own add-ons, and
+Airflow's pools are ``AgentPool`` resources named by what AKS fixes at their creation
+(``data/aks-pools.yaml`` has the sources). Changing one of those settings gives the pool a new
+name: Pulumi creates the new pool, then deletes the old one, whose pods AKS evicts onto it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_azure_native import containerservice
+
+from components.config import ControlPlanePoolSettings, TaskPoolSettings
+from components.naming import AKS_POOLS, pool_name
+from components.platform import NodePlacement, Toleration
+
+POOL_LABEL = "airflow-platform/pool"
+#: Our own taint: nothing but Airflow task pods tolerate it.
+TASK_TAINT = Toleration(key="airflow-platform/dedicated", value="airflow-tasks")
+#: The taint Azure puts on every spot node; declared so updates show no spurious diff.
+SPOT_TAINT = Toleration(key="kubernetes.azure.com/scalesetpriority", value="spot")
+
+#: The inline pool the cluster is created with. Its shape never changes (ARM would refuse it):
+#: the cheapest D-series size AKS takes for a System pool, tainted so only add-ons run on it.
+BOOTSTRAP_POOL = "system"
+BOOTSTRAP_VM_SIZE = "Standard_D2ds_v5"
+BOOTSTRAP_MIN_COUNT = 1
+BOOTSTRAP_MAX_COUNT = 3
+BOOTSTRAP_TAINT: str = AKS_POOLS["critical_addons_only"]["taint"]
+
+CONTROL_PLANE_PREFIX = "cp"
+TASK_PREFIX = "tasks"
+
+
+def taint_string(t: Toleration) -> str:
+    return f"{t.key}={t.value}:{t.effect}"
+
+
+def snake_case(wire_name: str) -> str:
+    """The Python SDK's keyword for an input's wire name (``vmSize`` -> ``vm_size``)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", wire_name).lower()
+
+
+def control_plane_fixed(cp: ControlPlanePoolSettings) -> dict[str, Any]:
+    """What AKS fixes when it creates the control-plane pool, by input wire name."""
+    return {
+        "osType": "Linux",
+        "type": "VirtualMachineScaleSets",
+        "vmSize": cp.vm_size,
+        "availabilityZones": sorted(cp.zones) or None,  # a set to AKS: order renames nothing
+        "scaleSetPriority": "Regular",
+    }
+
+
+def task_fixed(tp: TaskPoolSettings) -> dict[str, Any]:
+    """What AKS fixes when it creates the task pool, by input wire name."""
+    fixed: dict[str, Any] = {"osType": "Linux", "type": "VirtualMachineScaleSets", "vmSize": tp.vm_size}
+    if tp.spot:
+        return fixed | {
+            "scaleSetPriority": "Spot",
+            "scaleSetEvictionPolicy": "Delete",
+            "spotMaxPrice": tp.spot_max_price,
+        }
+    return fixed | {"scaleSetPriority": "Regular"}
+
+
+def control_plane_placement(name: str) -> NodePlacement:
+    """Every generation of the pool carries the same label, so the chart's selector keeps matching."""
+    return NodePlacement(pool_name=name, node_selector={POOL_LABEL: "control-plane"})
+
+
+def task_placement(name: str, spot: bool) -> NodePlacement:
+    taints = (TASK_TAINT, SPOT_TAINT) if spot else (TASK_TAINT,)
+    return NodePlacement(pool_name=name, node_selector={POOL_LABEL: "tasks"}, tolerations=taints)
+
+
+def bootstrap_profile(subnet_id: pulumi.Input[str]) -> containerservice.ManagedClusterAgentPoolProfileArgs:
+    """The inline pool. No orchestratorVersion: a pinned one makes AKS refuse later cluster updates."""
+    return containerservice.ManagedClusterAgentPoolProfileArgs(
+        name=BOOTSTRAP_POOL,
+        mode="System",
+        os_type="Linux",
+        type="VirtualMachineScaleSets",
+        vm_size=BOOTSTRAP_VM_SIZE,
+        scale_set_priority="Regular",
+        enable_auto_scaling=True,
+        min_count=BOOTSTRAP_MIN_COUNT,
+        max_count=BOOTSTRAP_MAX_COUNT,
+        count=BOOTSTRAP_MIN_COUNT,
+        node_taints=[BOOTSTRAP_TAINT],
+        vnet_subnet_id=subnet_id,
+    )
+
+
+@dataclass(frozen=True)
+class PoolArgs:
+    resource_group_name: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    mode: str
+    #: The settings AKS fixes at creation (wire names); they name the pool.
+    fixed: Mapping[str, Any]
+    placement: NodePlacement
+    min_count: int
+    max_count: int
+    subnet_id: pulumi.Input[str]
+    kubernetes_version: str
+    tags: dict[str, str]
+
+
+def agent_pool(logical_name: str, args: PoolArgs, opts: pulumi.ResourceOptions) -> containerservice.AgentPool:
+    """An autoscaled pool; its bounds and version update in place, its fixed settings replace it."""
+    fixed = {key: value for key, value in args.fixed.items() if value is not None}
+    return containerservice.AgentPool(
+        logical_name,
+        resource_group_name=args.resource_group_name,
+        resource_name_=args.cluster_name,
+        agent_pool_name=args.placement.pool_name,
+        mode=args.mode,
+        enable_auto_scaling=True,
+        min_count=args.min_count,
+        max_count=args.max_count,
+        count=args.min_count,
+        node_labels=dict(args.placement.node_selector),
+        node_taints=[taint_string(t) for t in args.placement.tolerations] or None,
+        vnet_subnet_id=args.subnet_id,
+        orchestrator_version=args.kubernetes_version,
+        tags=args.tags,
+        **{snake_case(key): value for key, value in fixed.items()},
+        # The autoscaler owns the node count; the preview names the fixed setting that replaces it.
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(ignore_changes=["count"], replace_on_changes=sorted(fixed))
+        ),
+    )
+
+
+def pool_names(cp: ControlPlanePoolSettings, tp: TaskPoolSettings) -> tuple[str, str]:
+    return pool_name(CONTROL_PLANE_PREFIX, control_plane_fixed(cp)), pool_name(TASK_PREFIX, task_fixed(tp))

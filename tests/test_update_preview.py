@@ -1,0 +1,115 @@
+"""A pull request's preview of an existing stack shows what the update really does.
+
+azure-native previews an update of a resource with its computed outputs unknown, except those an
+input of the same name gives and its name, location and ID (tools.mocks.update_preview). Whatever
+the Kubernetes side consumes must not depend on those unknowns: an unknown kubeconfig makes
+pulumi-kubernetes preview a replacement of its provider and of everything it manages, and an
+unknown Secret or value an update of them. Each case previews an update of every resource of one
+azure-native type and requires the Kubernetes side to be fully known.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import STACKS, planned
+from tests.helpers import is_unknown
+from tools import mocks
+from tools.mocks import PlatformMocks
+from tools.offline import ProgramRun, RecordingMonitor, run_program
+
+CLUSTER = "azure-native:containerservice:ManagedCluster"
+CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
+#: Every azure-native type the mocks answer for, i.e. every one the program may declare.
+AZURE_TYPES = sorted(mocks._AZURE_NAMES)
+
+
+def preview_updating(stack: str, *types: str, mock: PlatformMocks | None = None) -> ProgramRun:
+    monitor = RecordingMonitor(mock or PlatformMocks(location="westeurope", updating=frozenset(types)))
+    return run_program(stack, preview=True, monitor=monitor)
+
+
+def unsettled_kubernetes_inputs(run: ProgramRun) -> list[str]:
+    """What pulumi-kubernetes would not know in this preview: provider, namespace, Secrets, release."""
+    watched = {
+        "pulumi:providers:kubernetes": ("kubeconfig",),
+        "kubernetes:core/v1:Namespace": ("metadata",),
+        "kubernetes:core/v1:Secret": ("metadata", "data", "stringData"),
+        "kubernetes:helm.sh/v3:Release": ("name", "namespace", "chart", "version", "values"),
+    }
+    found = [
+        f"{r.type} {r.name}: {key}"
+        for r in run.resources
+        for key in watched.get(r.type, ())
+        if is_unknown(r.inputs.get(key))
+    ]
+    assert any(r.type == "kubernetes:helm.sh/v3:Release" for r in run.resources), "the release was not declared"
+    return found
+
+
+def test_every_azure_type_the_program_declares_is_previewed(stack_run):
+    declared = {r.type for r in stack_run.resources if r.type.startswith("azure-native:")}
+    assert declared <= set(AZURE_TYPES)
+
+
+@pytest.mark.parametrize("type_token", AZURE_TYPES)
+@pytest.mark.parametrize("stack", STACKS)
+def test_an_update_of_any_azure_resource_leaves_the_kubernetes_side_known(stack, type_token):
+    if type_token not in {r.type for r in planned(stack).resources}:
+        pytest.skip(f"{stack} declares no {type_token}")
+    assert unsettled_kubernetes_inputs(preview_updating(stack, type_token)) == []
+
+
+def test_the_update_preview_mock_really_leaves_computed_outputs_unknown():
+    """The cases above can fail: the cluster's own computed outputs are unknown in its update preview."""
+    state = preview_updating("dev", CLUSTER).one(CLUSTER).state
+    assert is_unknown(state["fqdn"]) and is_unknown(state["oidcIssuerProfile"]["issuerURL"])
+    assert is_unknown(state["identity"]["principalId"]) and is_unknown(state["identityProfile"])
+    assert state["oidcIssuerProfile"]["enabled"] is True  # given by the input of the same name
+    assert not is_unknown(state["name"]) and not is_unknown(state["id"])
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_cluster_update_previews_no_new_grant_and_no_new_federated_credential(stack):
+    """The cluster's identities and issuer are read live, so the role assignments (whose principal
+    is fixed at creation) and the federated credentials keep their inputs in the preview."""
+    before, run = planned(stack), preview_updating(stack, CLUSTER, "azure-native:containerservice:AgentPool")
+    for type_token, key in (
+        ("azure-native:authorization:RoleAssignment", "principalId"),
+        ("azure-native:managedidentity:FederatedIdentityCredential", "issuer"),
+    ):
+        previewed = {r.urn: r.inputs[key] for r in run.of_type(type_token)}
+        assert previewed == {r.urn: r.inputs[key] for r in before.of_type(type_token)}
+
+
+def test_the_kubeconfig_does_not_rest_on_the_cluster_name_output(monkeypatch):
+    """Even were azure-native's preview to drop the old name, the credentials call keys on the
+    names the program chose (released by the cluster's id), so the kubeconfig stays known."""
+    monkeypatch.setattr(mocks, "UPDATE_PREVIEW_STABLE", ("id", "location"))
+    run = preview_updating("dev", CLUSTER, "azure-native:containerservice:AgentPool")
+    assert is_unknown(run.one(CLUSTER).state["name"])
+    assert unsettled_kubernetes_inputs(run) == []
+
+
+class NewClusterMocks(PlatformMocks):
+    """A new stack's preview: the cluster does not exist yet, so its id is unknown."""
+
+    def __init__(self) -> None:
+        super().__init__(location="westeurope")
+        self.calls: list[str] = []
+
+    def new_resource(self, args):
+        resource_id, state = super().new_resource(args)
+        # The engine answers a create in preview with an empty id: not known yet.
+        return ("" if args.typ == CLUSTER else resource_id), state
+
+    def call(self, args):
+        self.calls.append(args.token)
+        return super().call(args)
+
+
+def test_a_new_stacks_preview_does_not_ask_a_cluster_that_does_not_exist_for_credentials():
+    mock = NewClusterMocks()
+    run = preview_updating("dev", mock=mock)
+    assert CREDENTIALS not in mock.calls
+    assert is_unknown(run.one("pulumi:providers:kubernetes").inputs["kubeconfig"])
