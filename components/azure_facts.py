@@ -1,6 +1,6 @@
 """What Azure accepts, from the dated tables in ``data/``: regions and their zones, VM sizes, AKS limits.
 
-The settings (``components/config.py``) ask these questions before anything is declared, so a stack
+The settings (``components/config/``) ask these questions before anything is declared, so a stack
 Azure would refuse at ``pulumi up`` is refused at once with the setting named. Each rule here
 returns what is wrong with a value (the text after "airflow-platform:<setting> = <value>:"), or
 None; the settings attach it to the setting it concerns.

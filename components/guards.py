@@ -111,9 +111,13 @@ def _refusal(setting: str, resource: str, old: Mapping[str, Any], new: Mapping[s
     unknown = after == rpc.UNKNOWN
     step = row.get("max_step")
     too_far = not unknown and step is not None and _minor_steps(before, after) > step
-    if not unknown and not too_far and (
-        (rule == NO_DECREASE and _order(after) >= _order(before))
-        or (rule == TRANSITIONS and [before, after] in allowed)
+    if (
+        not unknown
+        and not too_far
+        and (
+            (rule == NO_DECREASE and _order(after) >= _order(before))
+            or (rule == TRANSITIONS and [before, after] in allowed)
+        )
     ):
         return None
     if unknown:

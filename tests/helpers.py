@@ -7,17 +7,7 @@ from typing import Any
 from pulumi.runtime import rpc
 
 from tools.offline import DeclaredResource, ProgramRun, strings_in
-
-
-def plain(value: Any) -> Any:
-    """A recorded value with secret markers removed (for comparing content)."""
-    if rpc.is_rpc_secret(value):
-        return plain(rpc.unwrap_rpc_secret(value))
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
+from tools.transitions import plain as plain  # re-exported: one reader of recorded values for tools and tests
 
 
 def is_secret(value: Any) -> bool:

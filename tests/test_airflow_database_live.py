@@ -23,7 +23,7 @@ from components.airflow.secrets import METADATA_CONNECTION, postgres_connection_
 from components.azure.database import DATABASE_NAME
 from tests.helpers import component_of
 from tests.test_airflow_secrets import RANDOM_PASSWORD, kubernetes_secret
-from tools.mocks import random_password
+from tools.mock_values import random_password
 from tools.offline import ROOT, ProgramRun
 
 SERVER_ENV = ROOT / ".postgres" / "server.env"

@@ -22,12 +22,11 @@ from pulumi import automation as auto
 
 from components.config import ConfigurationError
 from tools import bootstrap
-from tools.bootstrap import (
-    LOCATION_KEY,
+from tools.bootstrap import LOCATION_KEY, has_changes
+from tools.bootstrap_settings import (
     BootstrapError,
     config_path,
     derive_config,
-    has_changes,
     parse_assignment,
     pending_changes,
     program_settings,

@@ -14,9 +14,11 @@ import pytest
 import yaml
 
 from tests.conftest import planned
-from tools.estimate import load_prices, load_provisioning_times
+from tools.cost import load_prices
+from tools.duration import load_provisioning_times
 from tools.offline import ROOT
-from tools.plan import main, plan_document, render_json
+from tools.plan import main
+from tools.plan_document import plan_document, render_json
 
 
 def git(repo: Path, *args: str) -> str:

@@ -45,7 +45,7 @@ def test_the_default_minor_has_six_months_of_support_left_today():
     today, default = date.today(), ClusterSettings().kubernetes_version
     left = kv.days_until_end(default, today)
     assert left is not None and left >= kv.DEFAULT_RUNWAY_DAYS and kv.is_supported(default, today), (
-        f"bump the default kubernetesVersion in components/config.py (ClusterSettings): AKS supports {default} "
+        f"bump the default kubernetesVersion in components/config/cluster.py (ClusterSettings): AKS supports {default} "
         f"for {left} more days on {today}, less than {kv.DEFAULT_RUNWAY_DAYS}; "
         f"{kv.default_minor(today) if kv.supported_minors(today) else 'no minor'} qualifies "
         "(refresh data/aks-versions.yaml from its sources first)"

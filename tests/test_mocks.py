@@ -8,7 +8,8 @@ import pytest
 import yaml
 from pulumi.runtime.rpc import UNKNOWN
 
-from tools.mocks import PlatformMocks, random_password, sdk_output_names, update_preview
+from tools.mock_values import random_password
+from tools.mocks import PlatformMocks, sdk_output_names, update_preview
 from tools.offline import RecordingMonitor, run_program
 
 

@@ -13,18 +13,9 @@ import pytest
 
 from tests.conftest import planned
 from tests.helpers import generated_secrets, named
-from tools import plan
-from tools.estimate import (
-    AGENT_POOL,
-    MANAGED_CLUSTER,
-    POSTGRES_SERVER,
-    critical_path,
-    estimate_duration,
-    estimate_idle_cost,
-    load_prices,
-    load_provisioning_times,
-    provisioning_steps,
-)
+from tools import plan, plan_document, plan_text, snapshots
+from tools.cost import AGENT_POOL, MANAGED_CLUSTER, POSTGRES_SERVER, estimate_idle_cost, load_prices
+from tools.duration import critical_path, estimate_duration, load_provisioning_times, provisioning_steps
 from tools.offline import ROOT, DeclaredResource, ProgramRun, run_program, strings_in
 
 TIMES = load_provisioning_times()
@@ -32,7 +23,7 @@ PRICES = load_prices()
 
 
 def document_text(run: ProgramRun) -> str:
-    return plan.render_json(plan.plan_document(run, TIMES, PRICES))
+    return plan_document.render_json(plan_document.plan_document(run, TIMES, PRICES))
 
 
 def secrets_of(run: ProgramRun) -> set[str]:
@@ -47,8 +38,8 @@ def secrets_of(run: ProgramRun) -> set[str]:
 
 
 def test_tree_shows_the_settings_each_stack_file_chooses(dev_run, prod_run):
-    dev = "\n".join(plan.render_tree(dev_run))
-    prod = "\n".join(plan.render_tree(prod_run))
+    dev = "\n".join(plan_text.render_tree(dev_run))
+    prod = "\n".join(plan_text.render_tree(prod_run))
     for line in ("sku.tier = Free", "mode = System", "minCount = 1", "sku.name = Standard_B2s", "sku.name = Basic"):
         assert line in dev
     for line in (
@@ -67,9 +58,9 @@ def test_tree_shows_the_settings_each_stack_file_chooses(dev_run, prod_run):
 
 
 def test_outputs_and_tree_show_no_secret(stack_run):
-    outputs = plan.render_outputs(stack_run)
+    outputs = plan_text.render_outputs(stack_run)
     assert "  kubeconfig: [secret]" in outputs
-    shown = "\n".join(outputs + plan.render_tree(stack_run))
+    shown = "\n".join(outputs + plan_text.render_tree(stack_run))
     assert not [s for s in secrets_of(stack_run) if s in shown]
 
 
@@ -84,9 +75,9 @@ def test_document_holds_no_secret_or_random_value(stack_run):
     text = document_text(stack_run)
     leaked = [s for s in secrets_of(stack_run) if s in text or base64.b64encode(s.encode()).decode() in text]
     assert not leaked
-    assert not [r for r in plan.random_results(stack_run) if r in text]
+    assert not [r for r in plan_document.random_results(stack_run) if r in text]
     server = json.loads(text)["resources"]["database/server"]
-    assert server["inputs"]["administratorLoginPassword"] == plan.SECRET_MARK
+    assert server["inputs"]["administratorLoginPassword"] == plan_document.SECRET_MARK
 
 
 def test_open_random_results_are_replaced_by_a_marker():
@@ -130,7 +121,7 @@ def test_resource_keys_are_unique_even_when_siblings_share_a_name():
         declared("urn:p", "random:index/randomPassword:RandomPassword", "admin", parent="urn:c"),
         declared("urn:s", "kubernetes:core/v1:Secret", "admin", parent="urn:c"),
     ]
-    keys = plan.resource_keys(ProgramRun("p", "s", [component, *twins]))
+    keys = plan_document.resource_keys(ProgramRun("p", "s", [component, *twins]))
     assert keys == {
         "urn:c": "app",
         "urn:p": "app/admin[random:index/randomPassword:RandomPassword]",
@@ -141,9 +132,9 @@ def test_resource_keys_are_unique_even_when_siblings_share_a_name():
 # -- snapshots ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack", plan.stack_names())
+@pytest.mark.parametrize("stack", snapshots.stack_names())
 def test_plan_matches_the_committed_snapshot(stack):
-    difference = plan.snapshot_diff(plan.snapshot_path(stack), document_text(planned(stack)))
+    difference = snapshots.snapshot_diff(snapshots.snapshot_path(stack), document_text(planned(stack)))
     if difference:
         pytest.fail(difference, pytrace=False)
 
@@ -152,28 +143,28 @@ def test_snapshot_difference_reads_as_a_unified_diff(tmp_path, dev_run):
     committed = document_text(dev_run)
     snapshot = tmp_path / "dev.json"
     snapshot.write_text(committed)
-    assert plan.snapshot_diff(snapshot, committed) == ""
+    assert snapshots.snapshot_diff(snapshot, committed) == ""
 
     changed = committed.replace('"vmSize": "Standard_D4ds_v5"', '"vmSize": "Standard_D8ds_v5"', 1)
-    message = plan.snapshot_diff(snapshot, changed)
-    assert plan.UPDATE_COMMAND in message
+    message = snapshots.snapshot_diff(snapshot, changed)
+    assert snapshots.UPDATE_COMMAND in message
     assert "--- dev.json (committed)" in message
     changed_lines = [line for line in message.splitlines() if '"vmSize"' in line]
     assert changed_lines[0].startswith("-") and changed_lines[0].strip().endswith('"vmSize": "Standard_D4ds_v5",')
     assert changed_lines[1].startswith("+") and changed_lines[1].strip().endswith('"vmSize": "Standard_D8ds_v5",')
     assert len(message.splitlines()) < 20, "only the change and its context, not the whole document"
 
-    assert plan.UPDATE_COMMAND in plan.snapshot_diff(tmp_path / "missing.json", committed)
+    assert snapshots.UPDATE_COMMAND in snapshots.snapshot_diff(tmp_path / "missing.json", committed)
 
 
 def test_update_writes_snapshots_that_then_match(tmp_path, capsys):
-    plan.update_snapshots(["dev"], ROOT, TIMES, PRICES, directory=tmp_path)
-    plan.update_snapshots(["dev"], ROOT, TIMES, PRICES, directory=tmp_path)
+    snapshots.update_snapshots(["dev"], ROOT, TIMES, PRICES, directory=tmp_path)
+    snapshots.update_snapshots(["dev"], ROOT, TIMES, PRICES, directory=tmp_path)
     assert capsys.readouterr().out.splitlines() == [
         f"{tmp_path / 'dev.json'}: updated",
         f"{tmp_path / 'dev.json'}: unchanged",
     ]
-    assert plan.snapshot_diff(tmp_path / "dev.json", document_text(planned("dev"))) == ""
+    assert snapshots.snapshot_diff(tmp_path / "dev.json", document_text(planned("dev"))) == ""
 
 
 # -- `pulumi up` duration -------------------------------------------------------------------
@@ -277,7 +268,7 @@ def test_every_declared_type_has_a_duration_figure_and_a_price(stack_run):
 
 def test_the_report_prints_the_deciding_chain(dev_run):
     estimate = estimate_duration(dev_run, TIMES)
-    lines = plan.render_duration(estimate, plan.resource_keys(dev_run))
+    lines = plan_text.render_duration(estimate, plan_document.resource_keys(dev_run))
     assert lines[0].startswith(f"Estimated `pulumi up` from scratch: {estimate.minutes:.1f} min")
     alongside = lines.index("  slow steps off the chain, running alongside it:")
     # The cluster and its control-plane pool decide it; the database server provisions alongside.
@@ -408,7 +399,7 @@ def test_the_price_table_is_dated_and_sourced():
 def test_prod_costs_more_than_dev_at_idle(dev_run, prod_run):
     dev, prod = estimate_idle_cost(dev_run, PRICES), estimate_idle_cost(prod_run, PRICES)
     assert 0 < dev.total_usd < prod.total_usd
-    report = "\n".join(plan.render_cost(dev, PRICES, plan.resource_keys(dev_run)))
+    report = "\n".join(plan_text.render_cost(dev, PRICES, plan_document.resource_keys(dev_run)))
     assert f"${dev.total_usd:,.2f}" in report and str(PRICES.as_of) in report
 
 

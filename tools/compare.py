@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from tools.offline import ROOT, OfflineConfigError, ProgramRun, project_name, run_program
-from tools.plan import resource_keys
+from tools.plan_document import resource_keys
 from tools.transitions import CREATE, DELETE, REFUSED, REPLACE, SAME, UPDATE, Step, UpdatePlan, preview_update
 
 #: The order a reviewer reads the steps in: what stops the update first, what only adds last.

@@ -15,15 +15,14 @@ state's value, the resource's ID stays, and every other output is unknown.
 from __future__ import annotations
 
 import base64
-import hashlib
 import importlib
-import random
 import string
 import uuid
 from collections.abc import Collection
 
 import pulumi
-import yaml
+
+from tools.mock_values import kubeconfig, random_bytes, random_id, random_password, seeded_rng
 
 SUBSCRIPTION_ID = "2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -123,14 +122,9 @@ def stable_uuid(*parts: object) -> str:
     return str(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
 
 
-def _rng(*parts: object) -> random.Random:
-    seed = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
-    return random.Random(seed)
-
-
 def _autoname(name: str) -> str:
     """What Pulumi's auto-naming does: the logical name plus a random suffix."""
-    return name + "".join(_rng("autoname", name).choices(string.ascii_lowercase + string.digits, k=8))
+    return name + "".join(seeded_rng("autoname", name).choices(string.ascii_lowercase + string.digits, k=8))
 
 
 def _plain(value: object) -> object:
@@ -138,71 +132,6 @@ def _plain(value: object) -> object:
     if pulumi.runtime.rpc.is_rpc_secret(value):
         return pulumi.runtime.rpc.unwrap_rpc_secret(value)
     return value
-
-
-def random_password(name: str, inputs: dict) -> str:
-    """A password drawn the way pulumi-random's RandomPassword draws one, honouring its rules."""
-    rng = _rng("password", name)
-    length = int(inputs.get("length", 16))
-    classes: list[tuple[str, int]] = []
-    if inputs.get("upper", True):
-        classes.append((string.ascii_uppercase, int(inputs.get("minUpper", 0))))
-    if inputs.get("lower", True):
-        classes.append((string.ascii_lowercase, int(inputs.get("minLower", 0))))
-    if inputs.get("numeric", inputs.get("number", True)):
-        classes.append((string.digits, int(inputs.get("minNumeric", 0))))
-    if inputs.get("special", True):
-        specials = inputs.get("overrideSpecial") or "!@#$%&*()-_=+[]{}<>:?"
-        classes.append((specials, int(inputs.get("minSpecial", 0))))
-    chars = [rng.choice(alphabet) for alphabet, minimum in classes for _ in range(minimum)]
-    pool = "".join(alphabet for alphabet, _ in classes)
-    chars += [rng.choice(pool) for _ in range(length - len(chars))]
-    rng.shuffle(chars)
-    return "".join(chars)
-
-
-def random_id(name: str, inputs: dict) -> dict:
-    raw = _rng("id", name).randbytes(int(inputs["byteLength"]))
-    prefix = inputs.get("prefix", "")
-    url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
-    return {
-        "b64Url": prefix + url,
-        "b64Std": prefix + base64.b64encode(raw).decode(),
-        "hex": prefix + raw.hex(),
-        "dec": prefix + str(int.from_bytes(raw, "big")),
-        "id": url,
-    }
-
-
-def random_bytes(name: str, inputs: dict) -> dict:
-    raw = _rng("bytes", name).randbytes(int(inputs["length"]))
-    return {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
-
-
-def kubeconfig(cluster: str, fqdn: str) -> str:
-    """The clusterUser kubeconfig AKS returns for a cluster without Entra ID integration."""
-    cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIE6DCCAtCgAwIBAgIQ\n-----END CERTIFICATE-----\n").decode()
-    key = base64.b64encode(
-        b"-----BEGIN RSA PRIVATE KEY-----\nMIIJKQIBAAKCAgEA\n-----END RSA PRIVATE KEY-----\n"
-    ).decode()
-    token = hashlib.sha256(f"token/{cluster}".encode()).hexdigest()
-    document = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [
-            {"name": cluster, "cluster": {"certificate-authority-data": cert, "server": f"https://{fqdn}:443"}}
-        ],
-        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": f"clusterUser_{cluster}"}}],
-        "current-context": cluster,
-        "users": [
-            {
-                "name": f"clusterUser_{cluster}",
-                "user": {"client-certificate-data": cert, "client-key-data": key, "token": token},
-            }
-        ],
-        "preferences": {},
-    }
-    return yaml.safe_dump(document)
 
 
 class PlatformMocks(pulumi.runtime.Mocks):

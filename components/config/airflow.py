@@ -1,0 +1,80 @@
+"""The airflow block: chart, image, task pods, git-sync and the scheduler's limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from components import chart_facts
+from components.config.base import Problem, Settings
+from components.config.values import (
+    ChartVersion,
+    CpuQuantity,
+    Duration,
+    GitBranch,
+    GitUrl,
+    ImageRepository,
+    KubernetesNamespace,
+    MemoryQuantity,
+    RepositoryPath,
+    parse_quantity,
+)
+
+
+class ImageSettings(Settings):
+    repository: ImageRepository = "apache/airflow"
+    tag: str = Field(
+        default="3.1.8",
+        pattern=r"^(?:[\w.-]*\d+\.\d+\.\d+[\w.-]*|[0-9a-f]{7,64})$",
+        description="an exact version (X.Y.Z) or a commit hash; moving tags such as latest are refused "
+        "(the tag's first X.Y.Z must be of the chart's Airflow major; a commit hash cannot be checked)",
+    )
+
+
+class ResourceQuantities(Settings):
+    cpu: CpuQuantity
+    memory: MemoryQuantity
+
+
+class TaskPodSettings(Settings):
+    requests: ResourceQuantities = ResourceQuantities(cpu="500m", memory="1Gi")
+    limits: ResourceQuantities = ResourceQuantities(cpu="2", memory="4Gi")
+
+    def problems(self) -> Iterator[Problem]:
+        for resource in ("cpu", "memory"):
+            request, limit = getattr(self.requests, resource), getattr(self.limits, resource)
+            if parse_quantity(request) > parse_quantity(limit):
+                yield Problem(
+                    self.key_path("requests", resource), request, f"must not exceed limits.{resource} ({limit})"
+                )
+
+
+class GitSyncSettings(Settings):
+    repo: GitUrl | None = None
+    branch: GitBranch = "main"
+    sub_path: RepositoryPath = ""
+    period: Duration = "60s"
+    known_hosts: str | None = None
+
+
+class AirflowSettings(Settings):
+    chart_version: ChartVersion = "1.20.0"
+    namespace: KubernetesNamespace = "airflow"
+    image: ImageSettings = ImageSettings()
+    task_pod: TaskPodSettings = TaskPodSettings()
+    git_sync: GitSyncSettings = GitSyncSettings()
+    parallelism: int = Field(64, ge=1)
+    max_active_tasks_per_dag: int = Field(32, ge=1)
+    worker_pods_creation_batch_size: int = Field(16, ge=1)
+
+    def problems(self) -> Iterator[Problem]:
+        if self.worker_pods_creation_batch_size > self.parallelism:
+            yield Problem(
+                self.key_path("worker_pods_creation_batch_size"),
+                self.worker_pods_creation_batch_size,
+                f"must not exceed parallelism ({self.parallelism})",
+            )
+        tag = chart_facts.image_tag_requirement(self.image.tag, self.chart_version)
+        if tag is not None:
+            yield Problem(self.key_path("image", "tag"), self.image.tag, tag)

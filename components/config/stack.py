@@ -1,0 +1,125 @@
+"""The whole stack's settings, and the rules across blocks."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator
+
+from pydantic import ConfigDict, Field, SecretStr
+from pydantic.alias_generators import to_camel
+
+from components import azure_facts, kubernetes_versions
+from components.config.airflow import AirflowSettings
+from components.config.base import _NOT_GIVEN, Problem, Settings
+from components.config.cluster import ClusterSettings
+from components.config.network import NetworkSettings
+from components.config.storage import DatabaseSettings, LogsSettings, RegistrySettings
+from components.config.values import AZURE_RESERVED_SUBNET_ADDRESSES, AzureRegion, Cloud, is_ssh_git_url
+
+PROJECT = "airflow-platform"
+#: The region is the Azure provider's setting, so resources and provider agree on it.
+LOCATION_KEY = "azure-native:location"
+
+
+class StackSettings(Settings):
+    """Everything one stack needs, validated before any resource is declared.
+
+    Each field's alias is the configuration key a user sets: ``airflow-platform:<camelCase>``.
+    """
+
+    model_config = ConfigDict(alias_generator=lambda name: f"{PROJECT}:{to_camel(name)}")
+
+    project: str = Field(alias="project")
+    stack: str = Field(alias="stack")
+    cloud: Cloud = "azure"
+    location: AzureRegion = Field("westeurope", alias=LOCATION_KEY)
+    protect_data: bool = True
+    cluster: ClusterSettings = ClusterSettings()
+    network: NetworkSettings = NetworkSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    logs: LogsSettings = LogsSettings()
+    registry: RegistrySettings = RegistrySettings()
+    airflow: AirflowSettings = AirflowSettings()
+    git_ssh_key: SecretStr | None = None
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags on every cloud resource, so cost reports and clean-ups can find the stack."""
+        return {"project": self.project, "stack": self.stack, "managed-by": "pulumi"}
+
+    def problems(self) -> Iterator[Problem]:
+        for _, rule in RULES_ACROSS_BLOCKS:
+            yield from rule(self)
+
+
+def _node_subnet_room(settings: StackSettings) -> Iterator[Problem]:
+    """Each node takes one address of the node subnet (pods live on the overlay)."""
+    subnet = ipaddress.IPv4Network(settings.network.node_subnet)
+    room = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
+    pools = settings.cluster
+    nodes = azure_facts.cluster_node_ceiling((pools.control_plane_pool.max_count, pools.task_pool.max_count))
+    if nodes > room:
+        needed = 32 - (nodes + AZURE_RESERVED_SUBNET_ADDRESSES - 1).bit_length()
+        yield Problem(
+            settings.key_path("network", "node_subnet"),
+            settings.network.node_subnet,
+            f"has room for {room} nodes (Azure keeps 5 addresses of a subnet), but the pools reach {nodes} "
+            f"(maxCount, the bootstrap pool and one upgrade surge node each): use a /{needed} or larger, "
+            "or lower maxCount",
+        )
+
+
+def _deploy_key_pairing(settings: StackSettings) -> Iterator[Problem]:
+    """git-sync clones over SSH with the deploy key only, and checks the host against knownHosts."""
+    git_sync = settings.airflow.git_sync
+    if git_sync.repo is not None and is_ssh_git_url(git_sync.repo) and settings.git_ssh_key is None:
+        yield Problem(
+            settings.key_path("airflow", "git_sync", "repo"),
+            git_sync.repo,
+            "is an SSH URL, which needs a deploy key: `pulumi config set --secret gitSshKey < deploy_key`",
+        )
+    if settings.git_ssh_key is not None and git_sync.repo is None:
+        yield Problem(settings.key_path("git_ssh_key"), _NOT_GIVEN, "is set but airflow.gitSync.repo is not: set both")
+    if settings.git_ssh_key is not None and not git_sync.known_hosts:
+        yield Problem(
+            settings.key_path("airflow", "git_sync", "known_hosts"),
+            _NOT_GIVEN,
+            "is required with gitSshKey: pin the git host's keys (the output of `ssh-keyscan github.com`)",
+        )
+
+
+def _pool_zones_offered(settings: StackSettings) -> Iterator[Problem]:
+    """Zones exist only in regions with availability zones."""
+    zones = settings.cluster.control_plane_pool.zones
+    requirement = azure_facts.zones_requirement(settings.location, "a pool across zones", "leave zones empty")
+    if requirement is not None and zones:
+        yield Problem(settings.key_path("cluster", "control_plane_pool", "zones"), zones, requirement)
+
+
+def _database_zones_offered(settings: StackSettings) -> Iterator[Problem]:
+    """High availability is zone-redundant here: a standby in another zone."""
+    ha = settings.database.high_availability
+    requirement = azure_facts.zones_requirement(settings.location, "zone-redundant high availability", "turn it off")
+    if requirement is not None and ha:
+        yield Problem(settings.key_path("database", "high_availability"), ha, requirement)
+
+
+def _kubernetes_support(settings: StackSettings) -> Iterator[Problem]:
+    """AKS creates clusters only on a minor in support on the day (data/aks-versions.yaml)."""
+    cluster = settings.cluster
+    requirement = kubernetes_versions.version_requirement(
+        cluster.kubernetes_version, cluster.tier, cluster.support_plan, kubernetes_versions.check_date()
+    )
+    if requirement is not None:
+        yield Problem(settings.key_path("cluster", "kubernetes_version"), cluster.kubernetes_version, requirement)
+
+
+#: Rules across blocks, each with the settings it reads. When some settings are wrong, the rules
+#: that read only sound ones still run, so that one mistake does not hide another.
+RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
+    (("network", "cluster"), _node_subnet_room),
+    (("airflow", "git_ssh_key"), _deploy_key_pairing),
+    (("location", "cluster"), _pool_zones_offered),
+    (("location", "database"), _database_zones_offered),
+    (("cluster",), _kubernetes_support),
+)

@@ -1,0 +1,168 @@
+"""The plan as a reviewer reads it: the resource tree with the settings that matter, the stack
+outputs with secrets masked, and the estimated ``pulumi up`` duration and idle monthly cost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.cost import CostEstimate, PriceTable
+from tools.duration import DurationEstimate
+from tools.offline import DeclaredResource, ProgramRun
+from tools.plan_document import masked, output_value, random_results
+
+#: Steps off the critical chain taking at least this long are shown as running alongside it.
+PARALLEL_SHOWN_MINUTES = 1.0
+
+#: Per resource type, the input paths a reviewer wants to see.
+KEY_SETTINGS: dict[str, tuple[str, ...]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+    "azure-native:network:VirtualNetwork": ("virtualNetworkName", "addressSpace.addressPrefixes"),
+    "azure-native:network:Subnet": ("subnetName", "addressPrefix", "delegations.0.serviceName"),
+    "azure-native:privatedns:PrivateZone": ("privateZoneName",),
+    "azure-native:containerservice:ManagedCluster": (
+        "resourceName",
+        "kubernetesVersion",
+        "sku.tier",
+        "networkProfile.networkPolicy",
+        "oidcIssuerProfile.enabled",
+        "securityProfile.workloadIdentity.enabled",
+        "agentPoolProfiles.0.name",
+        "agentPoolProfiles.0.mode",
+        "agentPoolProfiles.0.vmSize",
+        "agentPoolProfiles.0.minCount",
+        "agentPoolProfiles.0.maxCount",
+        "agentPoolProfiles.0.availabilityZones",
+    ),
+    "azure-native:containerservice:AgentPool": (
+        "agentPoolName",
+        "mode",
+        "vmSize",
+        "scaleSetPriority",
+        "scaleSetEvictionPolicy",
+        "spotMaxPrice",
+        "minCount",
+        "maxCount",
+        "availabilityZones",
+        "orchestratorVersion",
+        "nodeTaints",
+    ),
+    "azure-native:dbforpostgresql:Server": (
+        "serverName",
+        "version",
+        "sku.name",
+        "sku.tier",
+        "storage.storageSizeGB",
+        "storage.autoGrow",
+        "highAvailability.mode",
+        "backup.backupRetentionDays",
+        "backup.geoRedundantBackup",
+        "network.publicNetworkAccess",
+    ),
+    "azure-native:dbforpostgresql:Configuration": ("configurationName", "value"),
+    "azure-native:dbforpostgresql:Database": ("databaseName",),
+    "azure-native:storage:StorageAccount": (
+        "accountName",
+        "kind",
+        "sku.name",
+        "minimumTlsVersion",
+        "allowSharedKeyAccess",
+        "allowBlobPublicAccess",
+    ),
+    "azure-native:storage:BlobContainer": ("containerName", "publicAccess"),
+    "azure-native:storage:BlobServiceProperties": (
+        "deleteRetentionPolicy.enabled",
+        "deleteRetentionPolicy.days",
+    ),
+    "azure-native:storage:ManagementPolicy": (
+        "policy.rules.0.definition.actions.baseBlob.delete.daysAfterModificationGreaterThan",
+    ),
+    "azure-native:managedidentity:UserAssignedIdentity": ("resourceName",),
+    "azure-native:managedidentity:FederatedIdentityCredential": ("subject",),
+    "azure-native:authorization:RoleAssignment": ("roleDefinitionId", "principalType"),
+    "azure-native:containerregistry:Registry": ("registryName", "sku.name", "adminUserEnabled"),
+    "kubernetes:core/v1:Namespace": ("metadata.name",),
+    "kubernetes:core/v1:Secret": ("metadata.name", "type"),
+    "kubernetes:helm.sh/v3:Release": ("chart", "version", "namespace", "timeout"),
+    "pulumi-python:dynamic:Resource": ("resource",),
+}
+
+
+def settings_of(resource: DeclaredResource, randoms: frozenset[str] = frozenset()) -> dict[str, Any]:
+    found = {}
+    for path in KEY_SETTINGS.get(resource.type, ()):
+        value = resource.input_at(path)
+        if value is not None:
+            found[path] = masked(value, randoms)
+    return found
+
+
+def render_tree(run: ProgramRun) -> list[str]:
+    randoms = random_results(run)
+    children: dict[str, list[DeclaredResource]] = {}
+    for resource in run.resources:
+        children.setdefault(resource.parent, []).append(resource)
+    lines: list[str] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for resource in sorted(children.get(parent, []), key=lambda r: (r.type, r.name)):
+            flags = " [protected]" if resource.protect else ""
+            lines.append(f"{'  ' * depth}{resource.type}  {resource.name}{flags}")
+            for path, value in settings_of(resource, randoms).items():
+                lines.append(f"{'  ' * depth}    {path} = {value}")
+            walk(resource.urn, depth + 1)
+
+    roots = {r.parent for r in run.resources} - {r.urn for r in run.resources}
+    for root in sorted(roots):
+        walk(root, 0)
+    return lines
+
+
+def render_outputs(run: ProgramRun) -> list[str]:
+    randoms = random_results(run)
+    return [f"  {name}: {output_value(run, name, randoms)}" for name in sorted(run.outputs)]
+
+
+def render_duration(estimate: DurationEstimate, keys: dict[str, str]) -> list[str]:
+    lines = [
+        f"Estimated `pulumi up` from scratch: {estimate.minutes:.1f} min"
+        f" (every step one after another: {estimate.sequential_minutes:.1f} min)",
+        "  decided by this chain (minutes: the step, and done at):",
+    ]
+    done = 0.0
+    for resource, minutes in estimate.chain:
+        done += minutes
+        lines.append(f"    {minutes:5.2f} {done:6.2f}  {keys[resource.urn]}  ({resource.type})")
+    on_chain = {resource.urn for resource, _ in estimate.chain}
+    parallel = [step for step in estimate.steps if step[0].urn not in on_chain and step[1] >= PARALLEL_SHOWN_MINUTES]
+    if parallel:
+        lines.append("  slow steps off the chain, running alongside it:")
+        for resource, minutes, done_at in sorted(parallel, key=lambda step: (step[2], keys[step[0].urn])):
+            lines.append(f"    {minutes:5.2f} {done_at:6.2f}  {keys[resource.urn]}  ({resource.type})")
+    if estimate.unlisted_types:
+        lines.append(f"  no figure of their own in data/provisioning-times.yaml: {', '.join(estimate.unlisted_types)}")
+    return lines
+
+
+def render_cost(estimate: CostEstimate, table: PriceTable, keys: dict[str, str]) -> list[str]:
+    assumed = table.assumptions
+    lines = [
+        f"Estimated idle monthly cost (task pool at zero): ${estimate.total_usd:,.2f}",
+        f"  {table.region}, {table.currency}, {table.terms}; prices as of {table.as_of} (data/prices.yaml)",
+    ]
+    for line in sorted(estimate.lines, key=lambda c: (-(c.monthly_usd or 0), keys[c.resource.urn], c.charge)):
+        cost = "     n/a" if line.monthly_usd is None else f"{line.monthly_usd:8.2f}"
+        lines.append(f"    {cost}  {keys[line.resource.urn]}: {line.charge}")
+    unpriced = sorted({line.charge for line in estimate.lines if line.monthly_usd is None})
+    if unpriced:
+        lines.append(f"  no price in data/prices.yaml, not counted: {'; '.join(unpriced)}")
+    if estimate.unpriced_types:
+        lines.append(f"  types neither priced nor free in data/prices.yaml: {', '.join(estimate.unpriced_types)}")
+    if estimate.other_regions:
+        lines.append(f"  resources in {', '.join(estimate.other_regions)} are priced at {table.region} rates")
+    lines.append(
+        f"  assumed: task logs {assumed.task_log_gb_per_day:g} GB/day;"
+        f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
+        " of changes; node OS disks ephemeral (no disk charge)"
+    )
+    return lines
