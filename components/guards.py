@@ -12,20 +12,17 @@ What Azure accepts for each setting is its row in ``data/create-only.yaml``.
 
 from __future__ import annotations
 
-import functools
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 from pulumi.runtime import rpc
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "create-only.yaml"
+from components.create_only import Rule, load_table
+
 #: The key the dynamic provider framework stores its own serialized provider under.
 PROVIDER_KEY = "__provider"
 
@@ -41,20 +38,9 @@ _WHY = {
 }
 
 
-@functools.cache
-def _rows() -> Mapping[str, Mapping[str, Mapping[str, Any]]]:
-    return yaml.safe_load(RULES_FILE.read_text())["types"]
-
-
-def row_for(type_token: str, path: str) -> Mapping[str, Any]:
+def row_for(type_token: str, path: str) -> Rule:
     """The row of an input path; a row covers the paths below it (``tags`` covers ``tags.a``)."""
-    rows = _rows().get(type_token, {})
-    parts = path.split(".")
-    for end in range(len(parts), 0, -1):
-        found = rows.get(".".join(parts[:end]))
-        if found is not None:
-            return found
-    raise KeyError(f"data/create-only.yaml has no row for {type_token} {path}")
+    return load_table().row(type_token, path)
 
 
 @dataclass(frozen=True)
@@ -71,7 +57,7 @@ class Guarded:
     rule: str | None = None
 
     def recorded(self) -> dict[str, Any]:
-        rule = self.rule or _RULE_OF_UPDATE.get(row_for(self.type, self.path)["update"])
+        rule = self.rule or _RULE_OF_UPDATE.get(row_for(self.type, self.path).update)
         if rule not in _WHY:
             raise ValueError(f"{self.setting}: {self.type} {self.path} updates in place; there is nothing to guard")
         entry = {"type": self.type, "path": self.path, "rule": rule, "value": self.value}
@@ -88,51 +74,36 @@ def _written(value: Any) -> str:
     return str(value)
 
 
-def _order(value: Any) -> tuple[int, ...]:
-    """Numbers and MAJOR.MINOR[.PATCH] versions, comparable."""
-    if isinstance(value, int | float):
-        return (int(value),)
-    return tuple(int(p) for p in re.findall(r"\d+", str(value)))
-
-
-def _minor_steps(before: Any, after: Any) -> int:
-    """How many minor versions apart two MAJOR.MINOR[.PATCH] versions of one major are."""
-    old, new = _order(before), _order(after)
-    return abs(new[1] - old[1]) if len(old) > 1 and len(new) > 1 and old[0] == new[0] else 0
-
-
 def _refusal(setting: str, resource: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> str | None:
     before, after = old.get("value"), new.get("value")
     if before == after:
         return None
     rule = new["rule"]
     row = row_for(new["type"], new["path"])
-    allowed = [list(pair) for pair in row.get("allowed", [])]
     unknown = after == rpc.UNKNOWN
-    step = row.get("max_step")
-    too_far = not unknown and step is not None and _minor_steps(before, after) > step
+    too_far = not unknown and row.steps_too_far(before, after)
     if (
         not unknown
         and not too_far
         and (
-            (rule == NO_DECREASE and _order(after) >= _order(before))
-            or (rule == TRANSITIONS and [before, after] in allowed)
+            (rule == NO_DECREASE and not row.shrinks(before, after))
+            or (rule == TRANSITIONS and row.allows(before, after))
         )
     ):
         return None
     if unknown:
         what = "is not known before the update, because what it names would be replaced"
     elif too_far:
-        what = f"Azure moves it at most {step} minor version per update; go through each minor in turn"
+        what = f"Azure moves it at most {row.max_step} minor version per update; go through each minor in turn"
     else:
-        targets = [b for a, b in allowed if a == before]
+        targets = row.targets(before)
         moves = f"from {before} to {' or '.join(targets)}" if targets else f"from {before} to nothing else"
         what = _WHY[rule].format(resource=resource, allowed=moves)
     shown_after = "(unknown)" if after == rpc.UNKNOWN else _written(new.get("shown", after))
     message = f"{setting}: {_written(old.get('shown', before))} -> {shown_after} is refused: {what}"
-    message += f" (source: {row['source']})."
-    if row.get("instead"):
-        message += f" Instead: {row['instead']}"
+    message += f" (source: {row.source})."
+    if row.instead:
+        message += f" Instead: {row.instead}"
     return message
 
 

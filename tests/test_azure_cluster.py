@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from components import azure_facts
 from components.azure.pools import BOOTSTRAP_VM_SIZE, control_plane_placement, task_placement
 from components.config import CLUSTER_POD_CIDR
 from components.naming import AKS_POOLS, POOL_NAME_PATTERN
@@ -79,8 +80,8 @@ def test_the_inline_pool_is_a_fixed_tainted_system_pool_for_aks_add_ons(stack_ru
 
 
 def test_the_bootstrap_size_is_one_aks_accepts_for_a_system_pool():
-    rules, size = AKS_POOLS["system_pool"], AKS_POOLS["vm_sizes"][BOOTSTRAP_VM_SIZE]
-    assert size["vcpus"] >= rules["min_vcpus"] and size["memory_gib"] >= rules["min_memory_gib"]
+    minimum, size = azure_facts.vm_sizes().pool_minimum["System"], azure_facts.vm_sizes().sizes[BOOTSTRAP_VM_SIZE]
+    assert size.vcpus >= minimum.vcpus and size.memory_gib >= minimum.memory_gib
     assert not re.match(r"Standard_B\d", BOOTSTRAP_VM_SIZE)
 
 

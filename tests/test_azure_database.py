@@ -164,7 +164,7 @@ def test_upgrades_ha_and_sku_changes_go_through_in_place(changes):
     server = after.one(SERVER)
     # Nothing azure-native replaces the server for: the same name, and each changed path updates in place.
     assert server.inputs["serverName"] == planned("prod").one(SERVER).inputs["serverName"]
-    assert not row_for(SERVER, "version").get("replaces")
+    assert not row_for(SERVER, "version").replaces
     assert server.inputs["createMode"] == "Default"
 
 

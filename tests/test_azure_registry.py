@@ -41,5 +41,5 @@ def test_a_tier_change_is_an_in_place_update_of_the_same_registry(stack, sku):
     assert changed["sku"] == {"name": sku}
     assert {k: v for k, v in changed.items() if k != "sku"} == {k: v for k, v in before.items() if k != "sku"}
     # Azure moves a registry between Basic, Standard and Premium in place: nothing to guard.
-    assert row_for(REGISTRY, "sku.name")["update"] == "in-place"
+    assert row_for(REGISTRY, "sku.name").update == "in-place"
     assert not any(after.by_urn(g.parent).type == "airflow-platform:azure:Registry" for g in after.of_type(GUARD))

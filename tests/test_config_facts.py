@@ -91,12 +91,6 @@ def test_the_bootstrap_pool_is_counted_as_the_cluster_declares_it():
     assert azure_facts.pool_size_requirement(pools.BOOTSTRAP_VM_SIZE, "System") is None
 
 
-def test_the_system_pool_minimum_agrees_with_the_cluster_tables():
-    aks_pools = yaml.safe_load((azure_facts.DATA / "aks-pools.yaml").read_text())["system_pool"]
-    minimum = azure_facts.vm_sizes().pool_minimum["System"]
-    assert (minimum.vcpus, minimum.memory_gib) == (aks_pools["min_vcpus"], aks_pools["min_memory_gib"])
-
-
 # -- AKS limits ------------------------------------------------------------------------------------
 
 

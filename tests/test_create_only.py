@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from components.create_only import Rule, load_table
 from tests.conftest import planned
-from tools.create_only import Rule, load_table
 from tools.transitions import leaves
 
 

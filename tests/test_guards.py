@@ -129,7 +129,7 @@ def test_rules_come_from_the_data_table():
 def test_every_recorded_setting_names_a_row_with_a_source(stack_run):
     for guard in stack_run.of_type(GUARD):
         for setting, entry in guard.inputs["settings"].items():
-            assert row_for(entry["type"], entry["path"])["source"], setting
+            assert row_for(entry["type"], entry["path"]).source, setting
 
 
 # -- the serialized provider ----------------------------------------------------------------------

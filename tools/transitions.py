@@ -25,8 +25,8 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from components.config import SECRET_MARK
+from components.create_only import Rule, Table, load_table
 from components.guards import PROVIDER_KEY, refused_changes
-from tools.create_only import Rule, Table, load_table
 from tools.mocks import PlatformMocks
 from tools.offline import ROOT, DeclaredResource, ProgramRun, RecordingMonitor, run_program, stack_config
 

@@ -10,13 +10,13 @@ name: Pulumi creates the new pool, then deletes the old one, whose pods AKS evic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 from pulumi_azure_native import containerservice
+from pydantic.alias_generators import to_snake
 
 from components.config import ControlPlanePoolSettings, TaskPoolSettings
 from components.naming import AKS_POOLS, pool_name
@@ -42,11 +42,6 @@ TASK_PREFIX = "tasks"
 
 def taint_string(t: Toleration) -> str:
     return f"{t.key}={t.value}:{t.effect}"
-
-
-def snake_case(wire_name: str) -> str:
-    """The Python SDK's keyword for an input's wire name (``vmSize`` -> ``vm_size``)."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", wire_name).lower()
 
 
 def control_plane_fixed(cp: ControlPlanePoolSettings) -> dict[str, Any]:
@@ -133,7 +128,7 @@ def agent_pool(logical_name: str, args: PoolArgs, opts: pulumi.ResourceOptions) 
         vnet_subnet_id=args.subnet_id,
         orchestrator_version=args.kubernetes_version,
         tags=args.tags,
-        **{snake_case(key): value for key, value in fixed.items()},
+        **{to_snake(key): value for key, value in fixed.items()},
         # The autoscaler owns the node count; the preview names the fixed setting that replaces it.
         opts=pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(ignore_changes=["count"], replace_on_changes=sorted(fixed))

@@ -1,4 +1,8 @@
-"""data/create-only.yaml as rules: what Azure does with an input path on an existing resource."""
+"""data/create-only.yaml as rules: what Azure does with an input path on an existing resource.
+
+One reader for the program's guards (components/guards.py), which stop a preview Azure would
+refuse, and for the offline planner (tools/transitions.py), which checks every update against it.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,14 @@ from typing import Any
 import yaml
 from pulumi.output import Unknown
 
-from tools.offline import ROOT
+TABLE = Path(__file__).resolve().parent.parent / "data" / "create-only.yaml"
 
-TABLE = ROOT / "data" / "create-only.yaml"
+
+def _ordered(value: Any) -> tuple[int, ...]:
+    """Numbers and MAJOR.MINOR[.PATCH] versions, comparable."""
+    if isinstance(value, int | float):
+        return (int(value),)
+    return tuple(int(part) for part in re.findall(r"\d+", str(value)))
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,24 @@ class Rule:
     disruption: str | None = None
     instead: str | None = None
 
+    def shrinks(self, old: Any, new: Any) -> bool:
+        return _ordered(new) < _ordered(old)
+
+    def steps_too_far(self, old: Any, new: Any) -> bool:
+        """Whether a version moves by more minors (of one major) than ``max_step`` allows in one update."""
+        before, after = _ordered(old), _ordered(new)
+        if self.max_step is None or len(before) < 2 or len(after) < 2 or before[0] != after[0]:
+            return False
+        return abs(after[1] - before[1]) > self.max_step
+
+    def allows(self, old: Any, new: Any) -> bool:
+        """Whether ``old`` -> ``new`` is one of the listed transitions."""
+        return [old, new] in [list(pair) for pair in self.allowed]
+
+    def targets(self, old: Any) -> list[Any]:
+        """The values Azure moves ``old`` to."""
+        return [b for a, b in self.allowed if a == old]
+
     def refusal(self, old: Any, new: Any) -> str | None:
         """Why Azure refuses to update this path from ``old`` to ``new`` in place, or None."""
         if self.update == "create-only":
@@ -38,24 +65,14 @@ class Rule:
         if isinstance(new, Unknown) or isinstance(old, Unknown):
             return None
         if self.update == "grow-only":
-            before, after = _ordered(old), _ordered(new)
-            if after < before:
+            if self.shrinks(old, new):
                 return "may only increase"
-            minors = after[1:2] and before[1:2] and after[0] == before[0] and after[1] - before[1]
-            if self.max_step is not None and minors and minors > self.max_step:
+            if self.steps_too_far(old, new):
                 return f"may move at most {self.max_step} minor version per update"
             return None
-        if self.update == "transitions" and [old, new] not in [list(pair) for pair in self.allowed]:
-            targets = [str(b) for a, b in self.allowed if a == old]
-            return f"from {old} Azure moves only to {' or '.join(targets) or 'nothing else'}"
+        if self.update == "transitions" and not self.allows(old, new):
+            return f"from {old} Azure moves only to {' or '.join(map(str, self.targets(old))) or 'nothing else'}"
         return None
-
-
-def _ordered(value: Any) -> tuple[int, ...]:
-    """Numbers and MAJOR.MINOR[.PATCH] versions, comparable."""
-    if isinstance(value, int | float):
-        return (int(value),)
-    return tuple(int(part) for part in re.findall(r"\d+", str(value)))
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,13 @@ class Table:
             if found is not None:
                 return found
         return rows.get("*")
+
+    def row(self, type_token: str, path: str) -> Rule:
+        """Like :meth:`rule`, but a path without a row is an error (a guard must know its rule)."""
+        found = self.rule(type_token, path)
+        if found is None:
+            raise KeyError(f"data/create-only.yaml has no row for {type_token} {path}")
+        return found
 
 
 @functools.cache
