@@ -58,12 +58,29 @@ class NodePlacement:
 
 
 @dataclass(frozen=True)
+class Destination:
+    """Where the Airflow pods reach one of the platform's services: address ranges and TCP ports.
+
+    The namespace's network policies allow egress to exactly these; a cloud fills them from the
+    addresses it chose (subnets, private endpoints) or, where the address is not the program's
+    to know, the widest range that still leaves the cluster's private networks out.
+    """
+
+    cidrs: Sequence[str]
+    ports: Sequence[int]
+    #: Ranges inside ``cidrs`` that stay closed (the private networks, when ``cidrs`` is the internet).
+    excluded: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class KubernetesCluster:
     name: pulumi.Output[str]
     provider: k8s.Provider
     kubeconfig: pulumi.Output[str]
     control_plane: NodePlacement
     tasks: NodePlacement
+    #: The Kubernetes API server as pods reach it (the scheduler launches task pods through it).
+    api_server: Destination
     #: What a workload on the control-plane pool must wait for (the cluster with its System pool).
     ready: Sequence[pulumi.Resource]
 
@@ -75,6 +92,7 @@ class Database:
     name: str
     user: str
     password: pulumi.Output[str]
+    network: Destination
     ready: Sequence[pulumi.Resource]
 
 
@@ -100,6 +118,7 @@ class LogStore:
     container: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     identity: WorkloadIdentity
+    network: Destination
 
 
 @dataclass(frozen=True)

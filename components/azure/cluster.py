@@ -10,6 +10,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
+from components.azure.endpoints import public_endpoint
 from components.azure.pools import (
     PoolArgs,
     agent_pool,
@@ -198,5 +199,7 @@ class Cluster(pulumi.ComponentResource):
             kubeconfig=self.kubeconfig,
             control_plane=self.control_plane,
             tasks=self.tasks,
+            # A public API server's addresses are Azure's (the FQDN resolves to them) and may change.
+            api_server=public_endpoint(443),
             ready=[self.managed_cluster, self.control_plane_pool],
         )

@@ -18,6 +18,7 @@ from components.azure.endpoints import endpoint_of
 from components.config import DatabaseSettings, StackSettings
 from components.guards import FIXED, Guard, Guarded
 from components.platform import Database as DatabaseHandle
+from components.platform import Destination
 
 DATABASE_NAME = "airflow"
 #: Azure refuses azure_superuser, admin, administrator, root, guest, public and pg_* logins.
@@ -38,6 +39,8 @@ class DatabaseArgs:
     server_name: pulumi.Input[str]
     location: str
     delegated_subnet_id: pulumi.Input[str]
+    #: The delegated subnet's range: the server's address lies in it.
+    subnet_cidr: str
     private_dns_zone_id: pulumi.Input[str]
     #: The zone's VNet link: Azure refuses to create the server before it exists.
     dns_ready: pulumi.Resource
@@ -50,6 +53,7 @@ class Database(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("airflow-platform:azure:Database", name, None, opts)
         s = args.settings
+        self.subnet_cidr = args.subnet_cidr
 
         # 32 characters from all four classes: far beyond Azure's rule of 8-128 characters
         # from three of upper case, lower case, digits and symbols.
@@ -180,5 +184,6 @@ class Database(pulumi.ComponentResource):
             name=DATABASE_NAME,
             user=ADMIN_LOGIN,
             password=pulumi.Output.secret(self.password.result),
+            network=Destination(cidrs=[self.subnet_cidr], ports=[PORT]),
             ready=[self.database],
         )

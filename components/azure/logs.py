@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import managedidentity, storage
 
-from components.azure.endpoints import endpoint_of
+from components.azure.endpoints import endpoint_of, public_endpoint
 from components.azure.roles import BLOB_DATA_CONTRIBUTOR, grant
 from components.config import LogsSettings, StackSettings
 from components.guards import Guard, Guarded
@@ -193,4 +193,5 @@ class LogStorage(pulumi.ComponentResource):
             container=self.container.name,
             endpoint=self.blob_endpoint,
             identity=identity,
+            network=public_endpoint(443),
         )

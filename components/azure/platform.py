@@ -52,6 +52,7 @@ def build_platform(settings: StackSettings) -> Platform:
             server_name=names.postgres_server,
             location=settings.location,
             delegated_subnet_id=net.database_subnet.id,
+            subnet_cidr=settings.network.database_subnet,
             private_dns_zone_id=net.postgres_dns_zone.id,
             dns_ready=net.postgres_dns_link,
             settings=settings.database,
