@@ -106,11 +106,17 @@ def zones_requirement(region: str, what: str, instead: str) -> str | None:
 class VmSize(Table):
     vcpus: int = Field(gt=0)
     memory_gib: float = Field(gt=0)
+    #: The local disks an ephemeral OS disk can sit on (none listed: the size has none).
+    cache_gib: int = Field(0, ge=0)
+    temp_gib: int = Field(0, ge=0)
 
 
 class Series(Table):
     source: str
     note: str | None = None
+    #: Where Azure puts an ephemeral OS disk on this series' sizes (None: not offered here, managed only).
+    ephemeral_os: Literal["cache", "temp"] | None = None
+    disks_source: str | None = None
     postgres: bool = False
     postgres_except: tuple[str, ...] = ()
     sizes: dict[str, VmSize] = Field(min_length=1)
@@ -139,6 +145,7 @@ class VmSizeTable(Table):
     seen: date
     pool_minimum: dict[PoolMode, PoolMinimum] = Field(min_length=2)
     postgres_source: str
+    ephemeral_os_source: str
     series: dict[str, Series] = Field(min_length=1)
 
     @model_validator(mode="after")

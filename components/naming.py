@@ -5,7 +5,7 @@ Azure does not accept all of that. Names are slugged to the characters each reso
 allows and cut to its length limit, and end in a short digest of the full ``project/stack`` and
 the subscription, so two stacks never collide on the same derived name, whatever the cut or the
 case, and the same stack of this project in another organisation's subscription does not take
-the globally unique names (storage account, registry, PostgreSQL server) of ours.
+the globally unique names (storage account, registry, PostgreSQL server, key vault) of ours.
 
 AKS adds one rule across names: it creates the cluster's node resource group as
 ``MC_<resource group>_<cluster>_<region>`` and refuses the cluster when that name exceeds 80
@@ -84,6 +84,7 @@ class ResourceNames:
     storage_account: str  # 3-24: lower case letters and digits; globally unique
     registry: str  # 5-50: letters and digits; globally unique
     identity: str  # 3-128: letters, digits, - _; starts alphanumeric
+    key_vault: str  # 3-24: letters, digits, -; starts with a letter, no "--", ends alphanumeric; globally unique
 
 
 def resource_names(project: str, stack: str, subscription_id: str) -> ResourceNames:
@@ -101,6 +102,7 @@ def resource_names(project: str, stack: str, subscription_id: str) -> ResourceNa
         storage_account=_compacted("st", base, tag, 24),
         registry=_compacted("acr", base, tag, 50),
         identity=_hyphenated("id", base + "-airflow", tag, 128),
+        key_vault=_hyphenated("kv", stack, tag, 24),
     )
 
 

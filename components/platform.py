@@ -6,7 +6,7 @@ the release reads only these facts, so it never needs to know which cloud it run
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -52,6 +52,8 @@ class NodePlacement:
     pool_name: str
     node_selector: Mapping[str, str]
     tolerations: Sequence[Toleration] = ()
+    #: The availability zones the pool spans (none: one zone, or a region without zones).
+    zones: Sequence[str] = ()
 
     def toleration_dicts(self) -> list[dict[str, str]]:
         return [t.as_dict() for t in self.tolerations]
@@ -81,17 +83,33 @@ class KubernetesCluster:
     tasks: NodePlacement
     #: The Kubernetes API server as pods reach it (the scheduler launches task pods through it).
     api_server: Destination
+    #: Groups, as the API server names them, that may read (never change) the Airflow namespace:
+    #: the pull-request preview identity's, for `pulumi preview` of the release.
+    reader_groups: Sequence[str]
     #: What a workload on the control-plane pool must wait for (the cluster with its System pool).
     ready: Sequence[pulumi.Resource]
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """A database login; the password is a Pulumi secret."""
+
+    user: str
+    password: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
 class Database:
+    #: The server's name as its certificate carries it, so ``sslmode=verify-full`` can check it.
     host: pulumi.Output[str]
     port: int
     name: str
-    user: str
-    password: pulumi.Output[str]
+    #: The server administrator: only the Job that sets up ``airflow_role`` logs in with it.
+    admin: Credentials
+    #: What Airflow logs in as: owns the database ``name`` and nothing else.
+    airflow_role: Credentials
+    #: PEM root certificates that the server's certificate chains up to.
+    ca_certificates: str
     network: Destination
     ready: Sequence[pulumi.Resource]
 
@@ -107,6 +125,8 @@ class WorkloadIdentity:
     #: Labels every pod that uses the identity carries.
     pod_labels: Mapping[str, str]
     ready: Sequence[pulumi.Resource]
+    #: Where the pods exchange their service account token for the identity's (the identity provider).
+    network: Destination
 
 
 @dataclass(frozen=True)
@@ -119,6 +139,23 @@ class LogStore:
     endpoint: pulumi.Output[str]
     identity: WorkloadIdentity
     network: Destination
+    #: What a pod writing logs waits for besides the identity (the private endpoint and its DNS records).
+    ready: Sequence[pulumi.Resource] = ()
+
+
+@dataclass(frozen=True)
+class SecretsBackend:
+    """Where Airflow reads connections and variables, as ``[secrets]`` takes it; the release imports
+    no cloud SDK, so the cloud names the backend class and its arguments."""
+
+    #: Full class name, e.g. ``airflow.providers.microsoft.azure.secrets.key_vault.AzureKeyVaultBackend``.
+    backend: str
+    #: The class's constructor arguments (``backend_kwargs``); None turns a lookup off.
+    kwargs: pulumi.Input[Mapping[str, str | None]]
+    #: Where every Airflow pod reaches the store (task pods too: they read it directly).
+    network: Destination
+    #: What a pod reading it waits for: the identity's grant on the store, its private endpoint.
+    ready: Sequence[pulumi.Resource]
 
 
 @dataclass(frozen=True)
@@ -131,6 +168,17 @@ class ImageRegistry:
 
 
 @dataclass(frozen=True)
+class MetricsScraping:
+    """The cluster's metrics collector: it scrapes a pod that carries these annotations."""
+
+    #: The annotations that ask the collector to scrape a pod's Prometheus endpoint on a port.
+    pod_annotations: Callable[[int], Mapping[str, str]]
+    #: The namespace the collector's pods run in, and their labels ({} for any pod there).
+    collector_namespace: str
+    collector_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Platform:
     """Everything the Airflow release stands on."""
 
@@ -139,3 +187,7 @@ class Platform:
     logs: LogStore
     registry: ImageRegistry
     outputs: Mapping[str, pulumi.Input[object]] = field(default_factory=dict)
+    #: Connections and variables from the cloud's secret store; None keeps them in the database.
+    secrets: SecretsBackend | None = None
+    #: Who scrapes Airflow's metrics; None: nothing does, and the release exports none.
+    metrics: MetricsScraping | None = None

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL for the live database tests, locked down like the platform's Azure
-# server: TLS only (hostssl, TLS 1.2+, fresh self-signed certificate), SCRAM-SHA-256 passwords,
-# database `airflow`, on 127.0.0.1 at a free port. Installs Debian's `postgresql` if absent.
+# server: TLS only (hostssl, TLS 1.2+, a certificate for 127.0.0.1 from a fresh local test CA, so
+# sslmode=verify-full can pass), SCRAM-SHA-256 passwords, database `airflow`, on 127.0.0.1 at a
+# free port; an administrator like Azure's (no superuser: CREATEROLE, CREATEDB, member of
+# azure_pg_admin, which owns `airflow`). Installs Debian's `postgresql` if absent.
 # Writes how to reach it (libpq variables) to .postgres/server.env, which the tests read.
 # Idempotent: a second run finds the server up and returns at once. `stop` stops and deletes it.
 set -euo pipefail
@@ -50,8 +52,18 @@ root=$(mktemp -d "${TMPDIR:-/tmp}/airflow-platform-pg.XXXXXX")
 data=$root/data
 password=$(openssl rand -hex 24)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 -keyout "$root/server.key" -out "$root/server.crt" 2>/dev/null
+admin_password=$(openssl rand -hex 24)
+# A test CA, and the server's certificate from it naming only IP 127.0.0.1 (not `localhost`).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 -subj "/CN=airflow-platform test CA" \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+  -keyout "$root/ca.key" -out "$root/ca.crt" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+  -keyout "$root/server.key" -out "$root/server.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$root/server.ext"
+openssl x509 -req -in "$root/server.csr" -CA "$root/ca.crt" -CAkey "$root/ca.key" -CAcreateserial -days 7 \
+  -extfile "$root/server.ext" -out "$root/server.crt" 2>/dev/null
+rm "$root/ca.key" "$root/server.csr"
+chmod 644 "$root/ca.crt"
 printf '%s\n' "$password" >"$root/superuser-password"
 if [ "$(id -u)" = 0 ]; then chown -R postgres: "$root"; fi
 as_owner "$bin/initdb" -D "$data" -U postgres --pwfile="$root/superuser-password" -A scram-sha-256 \
@@ -76,7 +88,12 @@ hostssl all all 127.0.0.1/32 scram-sha-256
 EOF
 as_owner "$bin/pg_ctl" start -D "$data" -l "$root/server.log" -w -t 30 >/dev/null
 PGPASSWORD=$password "$bin/psql" -X -q -v ON_ERROR_STOP=1 \
-  "host=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=require" -c 'CREATE DATABASE airflow'
+  "host=127.0.0.1 port=$port user=postgres dbname=postgres sslmode=verify-full sslrootcert=$root/ca.crt" \
+  -v admin_password="$admin_password" <<'SQL'
+CREATE ROLE azure_pg_admin NOLOGIN;
+CREATE ROLE airflowadmin LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE IN ROLE azure_pg_admin PASSWORD :'admin_password';
+CREATE DATABASE airflow OWNER azure_pg_admin;
+SQL
 
 mkdir -p "$(dirname "$env_file")"
 (
@@ -89,6 +106,9 @@ PGPASSWORD=$password
 PGDATABASE=airflow
 PGSSLMODE=require
 PGDATA=$data
+CA_CERT=$root/ca.crt
+ADMIN_USER=airflowadmin
+ADMIN_PASSWORD=$admin_password
 EOF
 )
 echo "PostgreSQL $("$bin/postgres" -V | awk '{print $3}') on 127.0.0.1:$port (TLS, SCRAM): facts in $env_file"

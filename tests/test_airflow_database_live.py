@@ -1,7 +1,8 @@
 """The metadata connection Airflow gets, used against a real PostgreSQL locked down like Azure's.
 
-``bash scripts/postgres.sh`` (run by ``.ci/run``) starts a local server that, like the flexible
-server with ``require_secure_transport``, takes only TLS connections with SCRAM passwords, and
+``bash scripts/postgres.sh`` (run by ``scripts/test.sh``) starts a local server that, like the flexible
+server with ``require_secure_transport``, takes only TLS connections with SCRAM passwords, with a
+certificate for 127.0.0.1 from a local test CA (the URIs below verify it, ``sslmode=verify-full``), and
 writes how to reach it to ``.postgres/server.env``. Without it these tests skip.
 """
 
@@ -49,20 +50,46 @@ class LocalServer:
     port: int
     superuser: str
     superuser_password: str
+    #: The local test CA that signed the server's certificate.
+    ca_cert: str
+    #: An administrator like Azure's: CREATEROLE and CREATEDB, no superuser.
+    admin: str
+    admin_password: str
 
 
 @pytest.fixture(scope="module")
 def server() -> LocalServer:
+    return local_server()
+
+
+def local_server() -> LocalServer:
     """The server ``scripts/postgres.sh`` started, or a skip saying how to start one."""
     if not SERVER_ENV.exists():
         pytest.skip(f"no local PostgreSQL ({SERVER_ENV} missing): run `bash scripts/postgres.sh` first")
     facts = dict(line.split("=", 1) for line in SERVER_ENV.read_text().splitlines() if "=" in line)
-    found = LocalServer(facts["PGHOST"], int(facts["PGPORT"]), facts["PGUSER"], facts["PGPASSWORD"])
+    found = LocalServer(
+        facts["PGHOST"],
+        int(facts["PGPORT"]),
+        facts["PGUSER"],
+        facts["PGPASSWORD"],
+        facts["CA_CERT"],
+        facts["ADMIN_USER"],
+        facts["ADMIN_PASSWORD"],
+    )
     try:
         socket.create_connection((found.host, found.port), timeout=2).close()
     except OSError:
         pytest.skip(f"the PostgreSQL {SERVER_ENV} describes is not running: run `bash scripts/postgres.sh`")
     return found
+
+
+def drop_role(cursor, name: str) -> None:
+    """Drops the role if it exists, with its CONNECT grant on the database."""
+    cursor.execute("select 1 from pg_roles where rolname = %s", (name,))
+    if cursor.fetchone():
+        role = sql.Identifier(name)
+        cursor.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM {}").format(sql.Identifier(DATABASE_NAME), role))
+        cursor.execute(sql.SQL("DROP ROLE {}").format(role))
 
 
 @pytest.fixture
@@ -87,8 +114,10 @@ def login_role(server: LocalServer) -> Iterator:
             # Suites sharing the server (one tree, several developers) take turns with a fixed name;
             # the lock goes with the connection, after the role is dropped.
             cursor.execute("select pg_advisory_lock(hashtext(%s))", (name,))
-            cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(role))
+            drop_role(cursor, name)
             cursor.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(role, sql.Literal(password)))
+            # Explicitly: the role Job's tests revoke PUBLIC's CONNECT on the administrator's databases.
+            cursor.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(DATABASE_NAME), role))
             created.append(name)
             cursor.execute("select rolpassword from pg_authid where rolname = %s", (name,))
             return cursor.fetchone()[0]
@@ -96,7 +125,7 @@ def login_role(server: LocalServer) -> Iterator:
     yield create
     with admin.cursor() as cursor:
         for name in created:
-            cursor.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+            drop_role(cursor, name)
     admin.close()
 
 
@@ -111,8 +140,12 @@ def session(url: str | URL) -> tuple[str, bool, str]:
 
 
 def program_password_rules(run: ProgramRun) -> dict:
-    """The inputs the program gives the database administrator's RandomPassword."""
-    (password,) = [r for r in run.of_type(RANDOM_PASSWORD) if component_of(run, r) == "airflow-platform:azure:Database"]
+    """The inputs the program gives the RandomPassword of Airflow's database role."""
+    (password,) = [
+        r
+        for r in run.of_type(RANDOM_PASSWORD)
+        if component_of(run, r) == "airflow-platform:azure:Database" and r.name == "airflow-role-password"
+    ]
     return password.inputs
 
 
@@ -121,16 +154,19 @@ def unique_role(prefix: str = "live") -> str:
     return f"{prefix}_{uuid.uuid4().hex[:12]}"
 
 
-def local_uri(server: LocalServer, user: str, password: str) -> str:
+def local_uri(server: LocalServer, user: str, password: str, database: str = DATABASE_NAME) -> str:
+    """The program's URI for the local server: verify-full against the local test CA."""
     return postgres_connection_uri(
-        user=user, password=password, host=server.host, port=server.port, database=DATABASE_NAME
+        user=user, password=password, host=server.host, port=server.port, database=database, root_cert=server.ca_cert
     )
 
 
 def test_the_metadata_connection_the_program_writes_logs_in_over_tls(server, login_role, dev_run):
-    """The Secret's URI as Airflow receives it; only the address is the local server's."""
+    """The Secret's URI as Airflow receives it; only the address and the CA file are the local server's."""
     written = kubernetes_secret(dev_run, METADATA_CONNECTION.name)[METADATA_CONNECTION.key]
     url = make_url(written).set(host=server.host, port=server.port)
+    assert url.query["sslmode"] == "verify-full"
+    url = url.update_query_dict({"sslrootcert": server.ca_cert})
     verifier = login_role(url.username, url.password)
     assert verifier.startswith("SCRAM-SHA-256$"), "the server stores SCRAM verifiers, as Azure does"
     user, encrypted, tls_version = session(url)
@@ -163,7 +199,7 @@ def test_a_login_with_uri_special_characters_logs_in(server, login_role):
 
 
 def test_the_server_refuses_the_same_uri_without_tls(server, login_role):
-    """``sslmode=require`` in the URI is what gets Airflow in: the server turns plain TCP away."""
+    """TLS in the URI is what gets Airflow in: the server turns plain TCP away."""
     role, password = unique_role(), "p@ss:w/rd?#"
     login_role(role, password)
     uri = local_uri(server, role, password)

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from tests.helpers import generated_secrets, plain
+from tests.helpers import component_of, generated_secrets, plain
 from tests.test_airflow_chart import release, template_values, user_values
 from tests.test_airflow_secrets import DEPLOY_KEY, PRIVATE_REPO, SECRET, private_repo_run
 from tools.offline import ProgramRun, run_program, strings_in
@@ -42,9 +42,14 @@ def sha256(value: str) -> str:
 
 
 def secret_values(run: ProgramRun) -> dict[str, str]:
-    """Each Secret the program creates by name, with its one value in the clear."""
+    """Each Secret the release creates for the Airflow pods, by name, with its one value in the clear.
+
+    Not the database role Job's Secret: no Airflow pod reads it (tests/test_airflow_database_role.py).
+    """
     found = {}
     for secret in run.of_type(SECRET):
+        if component_of(run, secret) != "airflow-platform:airflow:Release":
+            continue
         (value,) = plain(secret.inputs["stringData"]).values()
         found[secret.inputs["metadata"]["name"]] = value
     return found

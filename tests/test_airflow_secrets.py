@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import make_url
 
-from components.airflow.secrets import fernet_key, postgres_connection_uri
+from components.airflow.secrets import DATABASE_CA_PATH, fernet_key, postgres_connection_uri
 from tests.helpers import clear_leaks, generated_secrets, is_secret, named, plain
 from tests.test_airflow_chart import release, template_values, user_values
 from tools.offline import ProgramRun, run_program, strings_in
@@ -147,7 +147,7 @@ def test_any_random_bytes_make_a_fernet_key(raw):
     assert Fernet(key).decrypt(Fernet(key).encrypt(b"x")) == b"x"
 
 
-def test_metadata_connection_points_at_the_platform_database_over_tls(stack_run):
+def test_metadata_connection_is_airflows_own_role_over_verified_tls(stack_run):
     name = at(user_values(stack_run), ("data", "metadataSecretName"))
     url = make_url(kubernetes_secret(stack_run, name)["connection"])
     server = stack_run.one("azure-native:dbforpostgresql:Server")
@@ -155,22 +155,28 @@ def test_metadata_connection_points_at_the_platform_database_over_tls(stack_run)
     assert url.host == server.state["fullyQualifiedDomainName"]
     assert url.port == 5432
     assert url.database == stack_run.one("azure-native:dbforpostgresql:Database").inputs["databaseName"]
-    assert url.username == server.inputs["administratorLogin"]
-    assert url.password == plain(server.inputs["administratorLoginPassword"])
-    assert url.query == {"sslmode": "require"}
+    assert url.username == "airflow" != server.inputs["administratorLogin"]
+    role_password = named(stack_run, RANDOM_PASSWORD, "airflow-role-password").state["result"]
+    assert url.password == plain(role_password) != plain(server.inputs["administratorLoginPassword"])
+    # verify-full: the certificate must chain up to the mounted bundle and name the host (the server's FQDN).
+    assert url.query == {"sslmode": "verify-full", "sslrootcert": DATABASE_CA_PATH}
 
 
 @given(password=st.text(min_size=1), user=st.text(min_size=1))
 def test_connection_uri_round_trips_any_credentials(password, user):
-    url = make_url(postgres_connection_uri(user=user, password=password, host="db.example", port=5432, database="x"))
+    uri = postgres_connection_uri(
+        user=user, password=password, host="db.example", port=5432, database="x", root_cert="/c"
+    )
+    url = make_url(uri)
     assert (url.username, url.password, url.host, url.database) == (user, password, "db.example", "x")
 
 
 def test_uri_special_characters_are_percent_encoded():
     password = "p@ss:w/rd?#%&+ ="
-    uri = postgres_connection_uri(user="u", password=password, host="h", port=5432, database="d")
+    uri = postgres_connection_uri(user="u", password=password, host="h", port=5432, database="d", root_cert="/c a.pem")
     assert quote(password, safe="") in uri
     assert make_url(uri).password == password
+    assert make_url(uri).query["sslrootcert"] == "/c a.pem"
 
 
 def test_no_default_admin_password(stack_run):

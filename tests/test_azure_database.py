@@ -24,12 +24,13 @@ def test_server_has_no_public_endpoint_and_sits_in_the_delegated_subnet(stack_ru
     assert (
         network["delegatedSubnetResourceId"] == named(stack_run, "azure-native:network:Subnet", "postgres").state["id"]
     )
-    assert network["privateDnsZoneArmResourceId"] == stack_run.one("azure-native:privatedns:PrivateZone").state["id"]
+    zone = named(stack_run, "azure-native:privatedns:PrivateZone", "postgres-dns")
+    assert network["privateDnsZoneArmResourceId"] == zone.state["id"]
 
 
 def test_server_waits_for_the_dns_link_azure_requires(stack_run):
     server = stack_run.one(SERVER)
-    link = stack_run.one("azure-native:privatedns:VirtualNetworkLink")
+    link = named(stack_run, "azure-native:privatedns:VirtualNetworkLink", "postgres-dns-link")
     assert link.urn in server.dependencies
 
 

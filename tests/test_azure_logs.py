@@ -54,7 +54,7 @@ def test_blob_soft_delete_in_prod_only(dev_run, prod_run):
     assert dev["enabled"] is False
 
 
-def test_airflow_identity_may_write_blobs_in_the_log_account_only(stack_run):
+def test_airflow_identity_may_write_blobs_in_the_log_container_only(stack_run):
     identity = stack_run.one(IDENTITY)
     (assignment,) = [
         r
@@ -63,7 +63,7 @@ def test_airflow_identity_may_write_blobs_in_the_log_account_only(stack_run):
     ]
     assert assignment.inputs["principalId"] == identity.state["principalId"]
     assert assignment.inputs["principalType"] == "ServicePrincipal"
-    assert assignment.inputs["scope"] == stack_run.one(ACCOUNT).state["id"]
+    assert assignment.inputs["scope"] == stack_run.one("azure-native:storage:BlobContainer").state["id"]
 
 
 def test_one_federated_credential_per_airflow_service_account(stack_run):

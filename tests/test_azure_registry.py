@@ -14,7 +14,8 @@ REGISTRY = "azure-native:containerregistry:Registry"
 def test_admin_user_is_disabled_and_sku_per_stack(dev_run, prod_run):
     assert dev_run.one(REGISTRY).inputs["adminUserEnabled"] is False
     assert dev_run.one(REGISTRY).inputs["sku"]["name"] == "Basic"
-    assert prod_run.one(REGISTRY).inputs["sku"]["name"] == "Standard"
+    # Premium: the only tier with private endpoints (tests/test_azure_private_link.py).
+    assert prod_run.one(REGISTRY).inputs["sku"]["name"] == "Premium"
 
 
 def test_kubelet_identity_can_pull(stack_run):
@@ -33,7 +34,7 @@ def test_kubelet_identity_can_pull(stack_run):
     )
 
 
-@pytest.mark.parametrize(("stack", "sku"), [("dev", "Standard"), ("dev", "Premium"), ("prod", "Basic")])
+@pytest.mark.parametrize(("stack", "sku"), [("dev", "Standard"), ("dev", "Premium")])
 def test_a_tier_change_is_an_in_place_update_of_the_same_registry(stack, sku):
     after = run_program(stack, overrides=with_settings(stack, "registry", sku=sku))
     before = planned(stack).one(REGISTRY).inputs

@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
 TEMPLATE_CIPHERTEXT = "v1:TEMPLATEONLYCIPHERTEXT"
 TEMPLATE_CLIENT_SECRET = "v1:TEMPLATECLIENTSECRET"
+#: A protected stack names where its API server may be reached from (a documentation range here).
+RANGES = ("cluster.access.authorizedIpRanges", ["198.51.100.0/24"])
 KNOWN_HOSTS = "github.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 
 
@@ -51,6 +53,7 @@ def test_a_new_stack_gets_the_template_settings_with_overrides_applied():
             ("cluster.taskPool.maxCount", 8),
             ("cluster.controlPlanePool.vmSize", "Standard_D8ds_v5"),
             ("logs.softDeleteDays", 7),
+            RANGES,
         ],
     )
     settings = program_settings("staging", {}, derived.values, {})
@@ -74,12 +77,19 @@ PROTECT = "airflow-platform:protectData"
 def test_a_new_stack_is_protected_though_the_dev_template_is_not():
     """dev sets protectData false so it can be torn down; a copy of it must not lose that silently."""
     assert DEV[PROTECT] is False
-    derived = derive_config(DEV, [("logs.retentionDays", 30)])
+    derived = derive_config(DEV, [("logs.retentionDays", 30), RANGES])
     assert derived.values[PROTECT] is True
     assert program_settings("staging", {}, derived.values, {}).protect_data is True
     (note,) = derived.notes
     assert "protectData: true for this stack, although the template dev sets false" in note
     assert "--set protectData=false" in note
+    assert "cluster.access.authorizedIpRanges" in note
+
+
+def test_a_new_protected_stack_without_api_server_ranges_is_refused_naming_the_setting():
+    derived = derive_config(DEV, [("logs.retentionDays", 30)])
+    with pytest.raises(ConfigurationError, match=r"cluster\.access\.authorizedIpRanges: is required when protectData"):
+        program_settings("staging", {}, derived.values, {})
 
 
 @pytest.mark.parametrize("key", ["protectData", PROTECT])
@@ -514,6 +524,8 @@ def test_bootstrap_previews_then_deploys_then_changes_nothing(stand_in, project,
         "--task-pool-max",
         "8",
         "--set",
+        "cluster.access.authorizedIpRanges=[198.51.100.0/24]",
+        "--set",
         "airflow.gitSync.repo=git@github.com:example/dags.git",
         "--set",
         f"airflow.gitSync.knownHosts={KNOWN_HOSTS}",
@@ -561,8 +573,9 @@ def test_bootstrap_previews_then_deploys_then_changes_nothing(stand_in, project,
     assert "Secret airflow-platform:gitSshKey unchanged" in printed
     assert "Updating (staging):" in printed
     assert '  location: "northeurope"' in printed
-    assert "  kubeconfig: [secret]" in printed
-    assert "apiVersion: v1" not in printed  # the kubeconfig itself is never printed
+    assert "  airflowAdminPassword: [secret]" in printed
+    # The kubeconfig carries no credential (Entra ID through kubelogin), so it is an ordinary output.
+    assert "  kubeconfig: " in printed and "  kubeconfig: [secret]" not in printed
 
     # 3. Once more: nothing is written and nothing deployed.
     stack_file = (project / "Pulumi.staging.yaml").read_bytes()

@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from tests.conftest import planned
-from tools.cost import load_prices
 from tools.duration import load_provisioning_times
 from tools.offline import ROOT
 from tools.plan import main
 from tools.plan_document import plan_document, render_json
+from tools.prices import load_prices
 
 
 def git(repo: Path, *args: str) -> str:
@@ -81,11 +81,11 @@ def test_a_pull_request_that_turns_geo_backup_off_is_refused_with_the_guards_rea
 def test_settings_from_a_file_and_from_a_commit_without_the_stack(repo, tmp_path_factory, capsys) -> None:
     other = tmp_path_factory.mktemp("settings") / "old.yaml"
     shutil.copy(repo / "Pulumi.prod.yaml", other)
-    edit(other, "registry", "sku", value="Premium")
+    edit(other, "logs", "retentionDays", value=30)
     status, out = compared(repo, str(other), capsys)
     assert status == 0
-    assert "registry/registry  (azure-native:containerregistry:Registry)" in out
-    assert "sku.name: Premium -> Standard" in out
+    assert "logs/retention  (azure-native:storage:ManagementPolicy)" in out
+    assert "daysAfterModificationGreaterThan: 30 -> 90" in out
 
     (repo / "Pulumi.staging.yaml").write_text((repo / "Pulumi.prod.yaml").read_text())
     status = main(["staging", "--compare-to", "HEAD"], root=repo)

@@ -112,7 +112,9 @@ def test_the_pod_network_gives_each_node_a_slash_24():
 
 
 def task_pool(max_count: int) -> dict[str, str]:
-    return {CLUSTER: json.dumps({"controlPlanePool": {"maxCount": 3}, "taskPool": {"maxCount": max_count}})}
+    pools = {"controlPlanePool": {"maxCount": 3}, "taskPool": {"maxCount": max_count}}
+    # Settings are protected by default, so the API server needs its authorized ranges.
+    return {CLUSTER: json.dumps({**pools, "access": {"authorizedIpRanges": ["198.51.100.0/24"]}})}
 
 
 def test_the_largest_task_pool_the_pod_network_addresses_is_accepted_and_one_more_is_not():

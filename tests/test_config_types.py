@@ -113,6 +113,8 @@ def test_task_pod_quantities_a_user_writes_are_accepted(cpu, memory):
         {
             "project": "p",
             "stack": "s",
+            # Unprotected, so no API server ranges are required: only the task pod is under test.
+            "airflow-platform:protectData": False,
             "airflow-platform:airflow": {
                 "taskPod": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": "4", "memory": "8Gi"}}
             },
@@ -246,7 +248,7 @@ def test_what_is_no_image_repository_is_refused(repository):
 
 @pytest.mark.parametrize("location", ["westeurope", "eastus2", "germanywestcentral", "australiasoutheast"])
 def test_azure_region_names_are_accepted(location):
-    assert StackSettings(project="p", stack="s", location=location).location == location
+    assert StackSettings(project="p", stack="s", location=location, protect_data=False).location == location
 
 
 @pytest.mark.parametrize("location", ["West Europe", "west-europe", "WESTEUROPE", "2westus", "a" * 21, ""])

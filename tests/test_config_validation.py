@@ -18,6 +18,8 @@ import yaml
 from components.config import (
     PROJECT,
     SECRET_MARK,
+    ClusterAccessSettings,
+    ClusterSettings,
     ConfigurationError,
     StackSettings,
     settings_from_config,
@@ -214,7 +216,14 @@ BAD_CONFIGURATIONS = [
     ),
     case(
         "subnet-overlaps-pod-network",
-        {NETWORK: {"addressSpace": "10.240.0.0/12", "nodeSubnet": "10.244.0.0/20", "databaseSubnet": "10.240.0.0/24"}},
+        {
+            NETWORK: {
+                "addressSpace": "10.240.0.0/12",
+                "nodeSubnet": "10.244.0.0/20",
+                "databaseSubnet": "10.240.0.0/24",
+                "privateEndpoints": False,
+            }
+        },
         {f"{NETWORK}.addressSpace", f"{NETWORK}.nodeSubnet"},
         "pod network 10.244.0.0/16",
     ),
@@ -226,7 +235,7 @@ BAD_CONFIGURATIONS = [
     ),
     case(
         "node-subnet-smaller-than-pools",
-        {NETWORK: {"nodeSubnet": "10.40.0.0/29"}},
+        {NETWORK: {"nodeSubnet": "10.40.0.0/29", "privateEndpoints": False}},
         {f"{NETWORK}.nodeSubnet"},
         "room for 3 nodes",
     ),
@@ -268,6 +277,61 @@ BAD_CONFIGURATIONS = [
     case("log-retention-zero", {LOGS: {"retentionDays": 0}}, {f"{LOGS}.retentionDays"}, "greater than or equal to 1"),
     case("soft-delete-over-a-year", {LOGS: {"softDeleteDays": 366}}, {f"{LOGS}.softDeleteDays"}, "less than or equal"),
     case("registry-sku", {REGISTRY: {"sku": "Free"}}, {f"{REGISTRY}.sku"}, "'Basic', 'Standard' or 'Premium'"),
+    # -- monitoring
+    case(
+        "monitoring-retention-short",
+        {f"{PROJECT}:monitoring": {"logRetentionDays": 7}},
+        {f"{PROJECT}:monitoring.logRetentionDays"},
+        "greater than or equal to 30",
+    ),
+    case(
+        "monitoring-mail-not-an-address",
+        {f"{PROJECT}:monitoring": {"alertEmail": "oncall"}},
+        {f"{PROJECT}:monitoring.alertEmail"},
+        "an e-mail address",
+    ),
+    case(
+        "monitoring-mail-example-domain",
+        {f"{PROJECT}:monitoring": {"alertEmail": "airflow-oncall@example.com"}},
+        {f"{PROJECT}:monitoring.alertEmail"},
+        "reserved for examples",
+    ),
+    case(
+        "monitoring-grafana-without-monitoring",
+        {f"{PROJECT}:monitoring": {"enabled": False, "grafana": True}},
+        {f"{PROJECT}:monitoring.grafana"},
+        "needs monitoring.enabled",
+    ),
+    case(
+        "registry-private-endpoint-not-premium",
+        {NETWORK: {"privateEndpoints": True}, REGISTRY: {"sku": "Standard"}},
+        {f"{REGISTRY}.sku"},
+        "must be Premium while network.privateEndpoints is true",
+    ),
+    case(
+        "endpoint-subnet-overlaps-nodes",
+        {NETWORK: {"endpointSubnet": "10.40.1.0/24"}, REGISTRY: {"sku": "Premium"}},
+        {f"{NETWORK}.endpointSubnet"},
+        "must not overlap nodeSubnet",
+    ),
+    case(
+        "endpoint-subnet-outside-space",
+        {NETWORK: {"endpointSubnet": "10.41.0.0/24"}, REGISTRY: {"sku": "Premium"}},
+        {f"{NETWORK}.endpointSubnet"},
+        "must lie inside addressSpace",
+    ),
+    case(
+        "secrets-purge-protection-text",
+        {f"{PROJECT}:secrets": {"purgeProtection": "no"}},
+        {f"{PROJECT}:secrets.purgeProtection"},
+        "must be true or false",
+    ),
+    case(
+        "secrets-unknown-key",
+        {f"{PROJECT}:secrets": {"vaultSku": "premium"}},
+        {f"{PROJECT}:secrets.vaultSku"},
+        "is not a setting",
+    ),
     # -- airflow
     case("chart-version-range", {AIRFLOW: {"chartVersion": "1.20"}}, {f"{AIRFLOW}.chartVersion"}, "X.Y.Z"),
     case("namespace-not-dns", {AIRFLOW: {"namespace": "Airflow_NS"}}, {f"{AIRFLOW}.namespace"}, "DNS-1123"),
@@ -279,6 +343,12 @@ BAD_CONFIGURATIONS = [
         {AIRFLOW: {"image": {"repository": "apache/airflow:3.1.8"}}},
         {f"{AIRFLOW}.image.repository"},
         "without tag",
+    ),
+    case(
+        "network-policies-not-a-boolean",
+        {AIRFLOW: {"networkPolicies": "off"}},
+        {f"{AIRFLOW}.networkPolicies"},
+        "must be true or false",
     ),
     case(
         "git-repo-plain-http",
@@ -467,6 +537,43 @@ BAD_CONFIGURATIONS = [
         {f"{AIRFLOW}.image.tag"},
         "is Airflow 2 (the tag's first X.Y.Z), but chart 1.20.0 runs Airflow 3.1.8",
     ),
+    # -- availability, scheduling and maintenance
+    case(
+        "replicas-zero",
+        {AIRFLOW: {"replicas": {"scheduler": 0}}},
+        {f"{AIRFLOW}.replicas.scheduler"},
+        "must be greater than or equal to 1",
+    ),
+    case(
+        "queued-timeout-below-node-start",
+        {AIRFLOW: {"taskQueuedTimeout": "10m"}},
+        {f"{AIRFLOW}.taskQueuedTimeout"},
+        "is shorter than a task pool node takes to start from zero (18 min",
+    ),
+    case(
+        "maintenance-window-too-short",
+        {CLUSTER: {"maintenance": {"autoUpgrade": {"durationHours": 3}}}},
+        {f"{CLUSTER}.maintenance.autoUpgrade.durationHours"},
+        "must be 4 to 24 hours",
+    ),
+    case(
+        "maintenance-start-and-offset",
+        {CLUSTER: {"maintenance": {"nodeOs": {"startTime": "24:00", "utcOffset": "+5:30"}}}},
+        {f"{CLUSTER}.maintenance.nodeOs.startTime", f"{CLUSTER}.maintenance.nodeOs.utcOffset"},
+        "must be a UTC offset +HH:mm or -HH:mm",
+    ),
+    case(
+        "maintenance-day-abbreviated",
+        {CLUSTER: {"maintenance": {"nodeOs": {"dayOfWeek": "Sun"}}}},
+        {f"{CLUSTER}.maintenance.nodeOs.dayOfWeek"},
+        "'Saturday' or 'Sunday'",
+    ),
+    case(
+        "autoscaler-seconds-for-minutes",
+        {CLUSTER: {"autoscaler": {"scaleDownUnneededTime": "600s"}}},
+        {f"{CLUSTER}.autoscaler.scaleDownUnneededTime"},
+        "must be whole minutes such as 10m",
+    ),
 ]
 
 
@@ -527,8 +634,21 @@ def test_the_committed_stack_files_are_valid(stack):
     assert settings.stack == stack
 
 
-def test_no_settings_at_all_means_the_defaults():
-    assert settings_from_config(PROJECT, "dev", {}) == StackSettings(project=PROJECT, stack="dev")
+#: The one setting a protected stack (the default) must be given: where its API server is reached from.
+API_SERVER_RANGES = {"airflow-platform:cluster": {"access": {"authorizedIpRanges": ["198.51.100.0/24"]}}}
+
+
+def test_a_stack_without_settings_is_refused_only_for_its_open_api_server():
+    """Data is protected by default, and a protected stack's API server is not left open to the internet."""
+    message = refusal({}, base={})
+    assert "1 problem" in message
+    assert "airflow-platform:cluster.access.authorizedIpRanges: is required when protectData is true" in message
+
+
+def test_no_settings_but_the_api_server_ranges_means_the_defaults():
+    access = ClusterAccessSettings(authorized_ip_ranges=("198.51.100.0/24",))
+    defaults = StackSettings(project=PROJECT, stack="dev", cluster=ClusterSettings(access=access))
+    assert settings_from_config(PROJECT, "dev", API_SERVER_RANGES) == defaults
 
 
 def test_the_namespace_is_the_project_name():
@@ -538,7 +658,7 @@ def test_the_namespace_is_the_project_name():
 def test_project_declarations_match_the_settings_defaults():
     """Pulumi.yaml declares the scalar settings for `pulumi config`; their defaults must be ours."""
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
-    defaults = StackSettings(project=PROJECT, stack="dev")
+    defaults = settings_from_config(PROJECT, "dev", API_SERVER_RANGES)
     python_type = {"string": str, "boolean": bool, "integer": int}
     fields = {field.alias: name for name, field in StackSettings.model_fields.items()}
     assert declared, "the project declares its scalar settings"
@@ -554,9 +674,10 @@ def test_project_declarations_match_the_settings_defaults():
 DEPLOY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n"
 
 
-def refusal(config: dict[str, str], secret_keys: set[str] = frozenset()) -> str:
+def refusal(config: dict[str, str], secret_keys: set[str] = frozenset(), base: dict | None = None) -> str:
+    """The message for ``config`` on top of ``base`` (by default the API server ranges every protected stack needs)."""
     with pytest.raises(ConfigurationError) as raised:
-        settings_from_config(PROJECT, "dev", config, secret_keys)
+        settings_from_config(PROJECT, "dev", {**(API_SERVER_RANGES if base is None else base), **config}, secret_keys)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__  # no chained raw values
     return str(raised.value)
 

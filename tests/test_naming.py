@@ -20,6 +20,7 @@ from components.azure.pools import (
     pool_names,
     task_fixed,
 )
+from components.azure_facts import vm_sizes as known_vm_sizes
 from components.config import ControlPlanePoolSettings, TaskPoolSettings
 from components.naming import (
     NODE_RESOURCE_GROUP_MAX_LENGTH,
@@ -49,11 +50,13 @@ AZURE_RULES = {
     "registry": (r"[A-Za-z0-9]+", 5, 50),
     # Microsoft.ManagedIdentity/userAssignedIdentities: starts alphanumeric; letters, digits, - _.
     "identity": (r"[A-Za-z0-9][-\w]*", 3, 128),
+    # Microsoft.KeyVault/vaults: starts with a letter, ends alphanumeric, letters, digits and single hyphens.
+    "key_vault": (r"[A-Za-z](?:-?[A-Za-z0-9])*", 3, 24),
 }
 #: Any subscription id: names derived for one must obey the rules for all.
 SUBSCRIPTION = "2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42"
 #: Globally unique in Azure (they are DNS names): two stacks must never share one.
-GLOBAL_NAMES = ("postgres_server", "storage_account", "registry")
+GLOBAL_NAMES = ("postgres_server", "storage_account", "registry", "key_vault")
 
 #: What Pulumi accepts in project and stack names: letters, digits, hyphens, underscores, periods.
 pulumi_names = st.text(
@@ -161,8 +164,8 @@ def test_the_subscription_id_is_read_case_insensitively():
 
 # -- node pools --------------------------------------------------------------------------------
 
-#: Any VM size name, whatever Azure will accept: the name must still be a valid pool name.
-vm_sizes = st.from_regex(r"Standard_[A-Z][A-Za-z0-9]{1,12}(_v[1-6])?", fullmatch=True)
+#: Any VM size the settings accept (data/vm-sizes.yaml): the name must be a valid pool name.
+vm_sizes = st.sampled_from(sorted(size for series in known_vm_sizes().series.values() for size in series.sizes))
 zone_sets = st.lists(st.sampled_from(["1", "2", "3"]), unique=True)
 spot_prices = st.one_of(st.just(-1), st.decimals("0.00001", "100", places=5).map(float))
 

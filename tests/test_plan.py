@@ -14,9 +14,10 @@ import pytest
 from tests.conftest import planned
 from tests.helpers import generated_secrets, named
 from tools import plan, plan_document, plan_text, snapshots
-from tools.cost import AGENT_POOL, MANAGED_CLUSTER, POSTGRES_SERVER, estimate_idle_cost, load_prices
+from tools.cost import AGENT_POOL, MANAGED_CLUSTER, POSTGRES_SERVER, estimate_idle_cost
 from tools.duration import critical_path, estimate_duration, load_provisioning_times, provisioning_steps
 from tools.offline import ROOT, DeclaredResource, ProgramRun, run_program, strings_in
+from tools.prices import load_prices
 
 TIMES = load_provisioning_times()
 PRICES = load_prices()
@@ -59,7 +60,7 @@ def test_tree_shows_the_settings_each_stack_file_chooses(dev_run, prod_run):
 
 def test_outputs_and_tree_show_no_secret(stack_run):
     outputs = plan_text.render_outputs(stack_run)
-    assert "  kubeconfig: [secret]" in outputs
+    assert "  airflowAdminPassword: [secret]" in outputs
     shown = "\n".join(outputs + plan_text.render_tree(stack_run))
     assert not [s for s in secrets_of(stack_run) if s in shown]
 

@@ -147,7 +147,9 @@ CHANGES = [
     ("log-redundancy", "prod", {}, {"logs.redundancy": "GZRS"}, IN_PLACE),
     ("log-redundancy-two-steps", "prod", {}, {"logs.redundancy": "GRS"}, STOPPED),
     ("registry-sku", "dev", {}, {"registry.sku": "Standard"}, IN_PLACE),
-    ("registry-sku", "prod", {}, {"registry.sku": "Premium"}, IN_PLACE),
+    ("registry-sku", "dev", {}, {"registry.sku": "Premium"}, IN_PLACE),
+    ("purge-protection-on", "dev", {}, {"secrets.purgeProtection": True}, IN_PLACE),
+    ("purge-protection-off", "prod", {}, {"secrets.purgeProtection": False}, STOPPED),
     ("airflow-image", "prod", {}, {"airflow.image.tag": "3.1.9"}, IN_PLACE),
 ]
 
@@ -169,7 +171,9 @@ def test_pull_request_change_declares_what_azure_accepts(stack, before, after, o
         return
     assert plan.of(REFUSED) == []
     if outcome == IN_PLACE:
-        assert plan.of(REPLACE, CREATE, DELETE) == [], [s.resource.name for s in plan.of(REPLACE, CREATE, DELETE)]
+        # The database role Job is named after its spec (the image is in it): a new one runs the idempotent SQL again.
+        replaced = [s for s in plan.of(REPLACE, CREATE, DELETE) if s.resource.type != "kubernetes:batch/v1:Job"]
+        assert replaced == [], [s.resource.name for s in replaced]
     else:
         pools = [s for s in plan.of(REPLACE, CREATE) if s.resource.type == AGENT_POOL]
         assert pools, "a create-only pool setting needs a new pool"
@@ -276,10 +280,16 @@ SETTINGS = st.fixed_dictionaries(
         "database.version": st.sampled_from(["16", "17"]),
         "logs.retentionDays": st.sampled_from([14, 90]),
         "logs.redundancy": st.sampled_from(["LRS", "ZRS", "GRS", "GZRS"]),
-        "registry.sku": st.sampled_from(["Basic", "Standard", "Premium"]),
     }
 )
-VALID_SETTINGS = st.tuples(SETTINGS, DATABASE, TASK_POOL).map(
+#: Private endpoints need a Premium registry; without them any tier goes.
+PRIVATE_PATHS = st.one_of(
+    st.just({"network.privateEndpoints": True, "registry.sku": "Premium"}),
+    st.fixed_dictionaries(
+        {"network.privateEndpoints": st.just(False), "registry.sku": st.sampled_from(["Basic", "Standard", "Premium"])}
+    ),
+)
+VALID_SETTINGS = st.tuples(SETTINGS, DATABASE, TASK_POOL, PRIVATE_PATHS).map(
     lambda parts: {k: v for part in parts for k, v in part.items()}
 )
 

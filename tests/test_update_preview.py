@@ -15,13 +15,14 @@ import pytest
 from tests.conftest import STACKS, planned
 from tests.helpers import is_unknown
 from tools import mocks
+from tools.mock_names import AZURE_NAMES
 from tools.mocks import PlatformMocks
 from tools.offline import ProgramRun, RecordingMonitor, run_program
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
 CREDENTIALS = "azure-native:containerservice:listManagedClusterUserCredentials"
 #: Every azure-native type the mocks answer for, i.e. every one the program may declare.
-AZURE_TYPES = sorted(mocks._AZURE_NAMES)
+AZURE_TYPES = sorted(AZURE_NAMES)
 
 
 def preview_updating(stack: str, *types: str, mock: PlatformMocks | None = None) -> ProgramRun:

@@ -197,3 +197,15 @@ def test_previews_and_updates_diff_against_the_live_stack():
             (pulumi,) = steps_using(job, "pulumi/actions")
             assert pulumi["with"]["command"] == command
             assert pulumi["with"]["refresh"] is True, f"{file}: {command} without refresh"
+
+
+def test_kubelogin_is_installed_after_the_azure_login_and_before_every_pulumi_run():
+    """The kubeconfig's exec plugin is kubelogin in azurecli mode: it needs the CLI session first."""
+    for file in ("preview.yml", "update.yml"):
+        for job in workflow(file)["jobs"].values():
+            steps = job["steps"]
+            uses = [step.get("uses", "").split("@")[0] for step in steps]
+            installs = [i for i, step in enumerate(steps) if "kubelogin-install-location" in step.get("run", "")]
+            assert len(installs) == 1, f"{file}: kubelogin is not installed once"
+            assert uses.index("azure/login") < installs[0] < uses.index("pulumi/actions"), file
+            assert "GITHUB_PATH" in steps[installs[0]]["run"], f"{file}: kubelogin is not put on the PATH"

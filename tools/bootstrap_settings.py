@@ -104,7 +104,9 @@ def derive_config(
         notes.append(
             f"protectData: true for this stack, although the template {template_name} sets "
             f"{json.dumps(template[protect_key])}: Pulumi refuses to delete its database and log storage. "
-            "To leave them unprotected, run this again with --set protectData=false"
+            "To leave them unprotected, run this again with --set protectData=false. A protected stack "
+            "keeps its API server off the open internet: give it --set 'cluster.access.authorizedIpRanges=[...]' "
+            "(your deployers' and CI runners' public ranges)"
         )
     return DerivedConfig(values=values, withheld_secrets=withheld, notes=tuple(notes))
 

@@ -4,19 +4,12 @@ dated list prices and usage assumptions in ``data/prices.yaml``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import yaml
-from pydantic import Field
-
-from tools.estimate import DATA, Table
 from tools.offline import DeclaredResource, ProgramRun
-
-PRICES = DATA / "prices.yaml"
+from tools.prices import Price, PriceTable
 
 MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
@@ -26,72 +19,12 @@ STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy"
 PRIVATE_ZONE = "azure-native:privatedns:PrivateZone"
+PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
+LOG_WORKSPACE = "azure-native:operationalinsights:Workspace"
+METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
+GRAFANA = "azure-native:dashboard:Grafana"
 #: Where a lifecycle rule says after how many days a blob is deleted.
 DELETE_AFTER_DAYS = "definition.actions.baseBlob.delete.daysAfterModificationGreaterThan"
-
-
-class Price(Table):
-    usd: float = Field(ge=0)
-    per: Literal["hour", "day", "month", "GB-month"]
-    source: str = Field(pattern=r"^https://")
-    query: str | None = None
-    note: str | None = None
-    as_of: date
-    seen_in: tuple[str, ...] = ()
-
-
-class Prices(Table):
-    aks_tier: dict[str, Price]
-    vm: dict[str, Price]
-    load_balancer: Price
-    public_ip: Price
-    postgres_compute: dict[str, Price]
-    postgres_storage: Price
-    postgres_backup_lrs: Price
-    postgres_backup_geo: Price
-    registry: dict[str, Price]
-    blob_hot: dict[str, Price]
-    private_dns_zone: Price
-
-
-class Assumptions(Table):
-    task_log_gb_per_day: float = Field(ge=0)
-    unexpired_log_days: int = Field(ge=0)
-    database_size_gb: float = Field(ge=0)
-    database_change_gb_per_day: float = Field(ge=0)
-
-
-class PriceTable(Table):
-    """``data/prices.yaml``: dated list prices for one region, and the stated usage assumptions."""
-
-    region: str
-    currency: Literal["USD"]
-    terms: str
-    hours_per_month: float = Field(gt=0)
-    assumptions: Assumptions
-    prices: Prices
-    no_charge: dict[str, str]
-
-    def monthly(self, price: Price, quantity: float) -> float:
-        per_month = {"hour": self.hours_per_month, "day": self.hours_per_month / 24, "month": 1, "GB-month": 1}
-        return price.usd * per_month[price.per] * quantity
-
-    @property
-    def as_of(self) -> date:
-        """The oldest price's date: the table is at least this old."""
-        return min(price.as_of for price in _all_prices(self.prices))
-
-
-def _all_prices(prices: Prices) -> Iterable[Price]:
-    for value in dict(prices).values():
-        if isinstance(value, Price):
-            yield value
-        else:
-            yield from value.values()
-
-
-def load_prices(path: Path = PRICES) -> PriceTable:
-    return PriceTable.model_validate(yaml.safe_load(path.read_text()))
 
 
 @dataclass(frozen=True)
@@ -236,6 +169,61 @@ def _private_zone(resource: DeclaredResource, run: ProgramRun, table: PriceTable
     return [CostLine(resource, "private DNS zone", 1, "zone", table.monthly(table.prices.private_dns_zone, 1))]
 
 
+def _private_endpoint(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
+    return [CostLine(resource, "private endpoint", 1, "endpoint", table.monthly(table.prices.private_endpoint, 1))]
+
+
+def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
+    """Container insights' logs at the stated daily volume; retention beyond the included days."""
+    prices, daily = table.prices, table.assumptions.container_log_gb_per_day
+    monthly_gb = daily * table.hours_per_month / 24
+    days = float(resource.input_at("retentionInDays") or 30)
+    kept_gb = daily * max(0.0, days - table.assumptions.log_analytics_included_days)
+    return [
+        CostLine(
+            resource,
+            f"cluster logs {daily:g} GB/day ingested",
+            monthly_gb,
+            "GB",
+            table.monthly(prices.log_analytics_ingestion, monthly_gb),
+        ),
+        CostLine(
+            resource,
+            f"cluster logs kept {days:g} days, {table.assumptions.log_analytics_included_days} included",
+            kept_gb,
+            "GB",
+            table.monthly(prices.log_analytics_retention, kept_gb),
+        ),
+    ]
+
+
+def _metrics_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
+    per_minute = table.assumptions.prometheus_samples_per_minute
+    tens_of_millions = per_minute * 60 * table.hours_per_month / 1e7
+    charge = f"Prometheus samples {per_minute:g}/min ingested"
+    return [
+        CostLine(
+            resource,
+            charge,
+            tens_of_millions,
+            "10M samples",
+            table.monthly(table.prices.prometheus_ingestion, tens_of_millions),
+        )
+    ]
+
+
+def _grafana(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
+    return [
+        CostLine(
+            resource,
+            "Managed Grafana Standard instance",
+            1,
+            "instance",
+            table.monthly(table.prices.grafana_standard, 1),
+        )
+    ]
+
+
 CHARGES: Mapping[str, Charges] = {
     MANAGED_CLUSTER: _cluster,
     AGENT_POOL: _agent_pool,
@@ -243,6 +231,10 @@ CHARGES: Mapping[str, Charges] = {
     REGISTRY: _registry,
     STORAGE_ACCOUNT: _storage_account,
     PRIVATE_ZONE: _private_zone,
+    PRIVATE_ENDPOINT: _private_endpoint,
+    LOG_WORKSPACE: _log_workspace,
+    METRICS_WORKSPACE: _metrics_workspace,
+    GRAFANA: _grafana,
 }
 
 

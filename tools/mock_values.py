@@ -58,6 +58,49 @@ def random_bytes(name: str, inputs: dict) -> dict:
     return {"base64": base64.b64encode(raw).decode(), "hex": raw.hex()}
 
 
+#: The application ids AKS-managed Entra ID integration writes into kubelogin's arguments: the
+#: AKS server application (the token audience) and the Azure CLI's public client.
+AKS_AAD_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+AZURE_CLI_CLIENT_ID = "80faf920-1908-4b52-b5ef-a8e7bedfc67a"
+
+
+def entra_kubeconfig(cluster: str, fqdn: str, tenant_id: str) -> str:
+    """The clusterUser kubeconfig AKS returns with ``format=exec`` for a managed Entra ID cluster:
+    the kubelogin exec plugin in device-code mode, no credential of its own."""
+    cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIE6DCCAtCgAwIBAgIQ\n-----END CERTIFICATE-----\n").decode()
+    user = f"clusterUser_{cluster}"
+    args = ["get-token", "--environment", "AzurePublicCloud", "--server-id", AKS_AAD_SERVER_ID]
+    args += ["--client-id", AZURE_CLI_CLIENT_ID, "--tenant-id", tenant_id, "--login", "devicecode"]
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": cluster, "cluster": {"certificate-authority-data": cert, "server": f"https://{fqdn}:443"}}
+        ],
+        "contexts": [{"name": cluster, "context": {"cluster": cluster, "user": user}}],
+        "current-context": cluster,
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "kubelogin",
+                        "args": args,
+                        "env": None,
+                        "installHint": "kubelogin is not installed which is required to connect to AAD enabled "
+                        "cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n",
+                        "provideClusterInfo": False,
+                        "interactiveMode": "IfAvailable",
+                    }
+                },
+            }
+        ],
+        "preferences": {},
+    }
+    return yaml.safe_dump(document)
+
+
 def kubeconfig(cluster: str, fqdn: str) -> str:
     """The clusterUser kubeconfig AKS returns for a cluster without Entra ID integration."""
     cert = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIE6DCCAtCgAwIBAgIQ\n-----END CERTIFICATE-----\n").decode()

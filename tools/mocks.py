@@ -22,63 +22,15 @@ from collections.abc import Collection
 
 import pulumi
 
-from tools.mock_values import kubeconfig, random_bytes, random_id, random_password, seeded_rng
+from tools.mock_monitoring import EXTENSION_RESOURCES, OUTPUTS
+from tools.mock_names import AZURE_NAMES
+from tools.mock_values import entra_kubeconfig, kubeconfig, random_bytes, random_id, random_password, seeded_rng
 
 SUBSCRIPTION_ID = "2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT_OBJECT_ID = "0b1d2f3e-4c5a-4b6d-8e7f-9a0b1c2d3e4f"
 
 _NAMESPACE = uuid.UUID("6b0e4a1c-3f5d-4e2a-9c8b-7d6e5f4a3b2c")
-
-#: The ARM name property of each azure-native type, and the provider path of its ID.
-_AZURE_NAMES = {
-    "azure-native:resources:ResourceGroup": ("resourceGroupName", None),
-    "azure-native:network:VirtualNetwork": ("virtualNetworkName", "Microsoft.Network/virtualNetworks"),
-    "azure-native:network:Subnet": ("subnetName", "Microsoft.Network/virtualNetworks/{virtualNetworkName}/subnets"),
-    "azure-native:privatedns:PrivateZone": ("privateZoneName", "Microsoft.Network/privateDnsZones"),
-    "azure-native:privatedns:VirtualNetworkLink": (
-        "virtualNetworkLinkName",
-        "Microsoft.Network/privateDnsZones/{privateZoneName}/virtualNetworkLinks",
-    ),
-    "azure-native:containerservice:ManagedCluster": ("resourceName", "Microsoft.ContainerService/managedClusters"),
-    "azure-native:containerservice:AgentPool": (
-        "agentPoolName",
-        "Microsoft.ContainerService/managedClusters/{resourceName}/agentPools",
-    ),
-    "azure-native:dbforpostgresql:Server": ("serverName", "Microsoft.DBforPostgreSQL/flexibleServers"),
-    "azure-native:dbforpostgresql:Database": (
-        "databaseName",
-        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/databases",
-    ),
-    "azure-native:dbforpostgresql:Configuration": (
-        "configurationName",
-        "Microsoft.DBforPostgreSQL/flexibleServers/{serverName}/configurations",
-    ),
-    "azure-native:storage:StorageAccount": ("accountName", "Microsoft.Storage/storageAccounts"),
-    "azure-native:storage:BlobContainer": (
-        "containerName",
-        "Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers",
-    ),
-    "azure-native:storage:BlobServiceProperties": (
-        "blobServicesName",
-        "Microsoft.Storage/storageAccounts/{accountName}/blobServices",
-    ),
-    "azure-native:storage:ManagementPolicy": (
-        "managementPolicyName",
-        "Microsoft.Storage/storageAccounts/{accountName}/managementPolicies",
-    ),
-    "azure-native:managedidentity:UserAssignedIdentity": (
-        "resourceName",
-        "Microsoft.ManagedIdentity/userAssignedIdentities",
-    ),
-    "azure-native:managedidentity:FederatedIdentityCredential": (
-        "federatedIdentityCredentialResourceName",
-        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials",
-    ),
-    "azure-native:containerregistry:Registry": ("registryName", "Microsoft.ContainerRegistry/registries"),
-    "azure-native:authorization:RoleAssignment": ("roleAssignmentName", None),
-}
-
 
 #: Outputs azure-native's update preview copies from the old state rather than from the inputs.
 UPDATE_PREVIEW_STABLE = ("id", "name", "location")
@@ -150,7 +102,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
         typ = args.typ
-        if typ in _AZURE_NAMES:
+        if typ in AZURE_NAMES:
             resource_id, created = self._azure(typ, args.name, state)
             if typ in self.updating and pulumi.runtime.is_dry_run():
                 return resource_id, update_preview(typ, dict(args.inputs), created)
@@ -162,7 +114,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
         return f"{args.name}-id", state
 
     def _azure(self, typ: str, logical: str, state: dict):
-        name_key, path = _AZURE_NAMES[typ]
+        name_key, path = AZURE_NAMES[typ]
         name = _plain(state.get(name_key)) or (
             stable_uuid(typ, logical) if typ.endswith("RoleAssignment") else _autoname(logical)
         )
@@ -171,6 +123,9 @@ class PlatformMocks(pulumi.runtime.Mocks):
         rg = state.get("resourceGroupName", "")
         if path is None and typ.endswith("ResourceGroup"):
             resource_id = f"/subscriptions/{SUBSCRIPTION_ID}/resourceGroups/{name}"
+        elif typ in EXTENSION_RESOURCES:
+            scope_key, extension_path = EXTENSION_RESOURCES[typ]
+            resource_id = f"{_plain(state.get(scope_key, ''))}/providers/{extension_path}/{name}"
         elif path is None:
             resource_id = f"{state.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{name}"
         else:
@@ -184,12 +139,18 @@ class PlatformMocks(pulumi.runtime.Mocks):
             "azure-native:storage:StorageAccount": self._storage_account_outputs,
             "azure-native:managedidentity:UserAssignedIdentity": self._identity_outputs,
             "azure-native:containerregistry:Registry": self._registry_outputs,
+            "azure-native:keyvault:Vault": self._vault_outputs,
         }.get(typ)
         if computed:
             computed(name, state)
+        elif typ in OUTPUTS:
+            OUTPUTS[typ](name, state, SUBSCRIPTION_ID, TENANT_ID, self.location)
         return resource_id, state
 
     def _cluster_outputs(self, name: str, state: dict) -> None:
+        if state.get("disableLocalAccounts") and not (state.get("aadProfile") or {}).get("managed"):
+            # ARM's answer (BadRequest): local accounts can only be disabled on a managed Entra ID cluster.
+            raise ValueError("DisableLocalAccounts can only be set on AAD-enabled clusters")
         prefix = state.get("dnsPrefix", name)
         state["fqdn"] = f"{prefix}-{stable_uuid('fqdn', name)[:8]}.hcp.{self.location}.azmk8s.io"
         self._clusters[name] = state
@@ -241,6 +202,13 @@ class PlatformMocks(pulumi.runtime.Mocks):
         state["loginServer"] = f"{name.lower()}.azurecr.io"
         state["creationDate"] = "2026-11-21T00:00:00Z"
 
+    def _vault_outputs(self, name: str, state: dict) -> None:
+        """ARM returns the vault's data-plane URL (lower case, trailing slash) among its properties."""
+        properties = dict(state.get("properties") or {})
+        properties["vaultUri"] = f"https://{name.lower()}.vault.azure.net/"
+        properties["provisioningState"] = "Succeeded"
+        state["properties"] = properties
+
     def _random(self, typ: str, name: str, state: dict):
         if typ == "random:index/randomPassword:RandomPassword":
             state["result"] = pulumi.runtime.rpc.wrap_rpc_secret(random_password(name, state))
@@ -287,8 +255,14 @@ class PlatformMocks(pulumi.runtime.Mocks):
             }
         if args.token == "azure-native:containerservice:listManagedClusterUserCredentials":
             cluster = args.args["resourceName"]
-            fqdn = self._clusters[cluster]["fqdn"]
-            value = base64.b64encode(kubeconfig(cluster, fqdn).encode()).decode()
+            state = self._clusters[cluster]
+            entra = bool((state.get("aadProfile") or {}).get("managed"))
+            text = (
+                entra_kubeconfig(cluster, state["fqdn"], state["aadProfile"].get("tenantID") or TENANT_ID)
+                if entra and args.args.get("format") == "exec"
+                else kubeconfig(cluster, state["fqdn"])
+            )
+            value = base64.b64encode(text.encode()).decode()
             return {"kubeconfigs": [{"name": "clusterUser", "value": value}]}
         if args.token == "azure-native:containerservice:getManagedCluster":
             return dict(self._clusters[args.args["resourceName"]])

@@ -16,14 +16,15 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from components.config import ConfigurationError, settings_from_config
+from components.config import ConfigurationError, access_warnings, settings_from_config
 from components.kubernetes_versions import check_date, support_warnings
 from tools.compare import main as compare
-from tools.cost import estimate_idle_cost, load_prices
+from tools.cost import estimate_idle_cost
 from tools.duration import estimate_duration, load_provisioning_times
 from tools.offline import ROOT, OfflineConfigError, run_program, stack_config
 from tools.plan_document import plan_document, render_json, resource_keys
-from tools.plan_text import render_cost, render_duration, render_outputs, render_tree
+from tools.plan_text import os_disk_notes, render_cost, render_duration, render_outputs, render_tree
+from tools.prices import load_prices
 from tools.snapshots import stack_names, update_snapshots
 
 
@@ -76,8 +77,11 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
         print(f"Wrote {path}\n", file=sys.stderr)
 
     settings = settings_from_config(run.project, run.stack, *stack_config(run.stack, root=root))
-    for warning in support_warnings(settings, check_date()):
+    warnings = [*support_warnings(settings, check_date()), *access_warnings(settings)]
+    for warning in [*warnings, *settings.monitoring.warnings()]:
         print(f"warning: {warning}\n")
+    for note in os_disk_notes(run):
+        print(f"note: {note}\n")
     keys = resource_keys(run)
     print(f"Stack {run.project}/{run.stack}: {len(run.resources)} resources\n")
     print("\n".join(render_tree(run)))

@@ -14,9 +14,10 @@ from pulumi.runtime import rpc
 
 from components.config import SECRET_MARK
 from components.guards import PROVIDER_KEY
-from tools.cost import PriceTable, estimate_idle_cost
+from tools.cost import estimate_idle_cost
 from tools.duration import ProvisioningTimes, estimate_duration
 from tools.offline import DeclaredResource, ProgramRun, strings_in
+from tools.prices import PriceTable
 
 #: Replaces a random resource's non-secret result (a RandomId's hex, ...) wherever it appears.
 RANDOM_MARK = "[random]"

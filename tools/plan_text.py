@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.cost import CostEstimate, PriceTable
+from components.node_start import os_disk
+from tools.cost import CostEstimate
 from tools.duration import DurationEstimate
 from tools.offline import DeclaredResource, ProgramRun
 from tools.plan_document import masked, output_value, random_results
+from tools.prices import PriceTable
 
 #: Steps off the critical chain taking at least this long are shown as running alongside it.
 PARALLEL_SHOWN_MINUTES = 1.0
@@ -46,6 +48,15 @@ KEY_SETTINGS: dict[str, tuple[str, ...]] = {
         "availabilityZones",
         "orchestratorVersion",
         "nodeTaints",
+        "osDiskType",
+        "osDiskSizeGB",
+    ),
+    "azure-native:containerservice:MaintenanceConfiguration": (
+        "configName",
+        "maintenanceWindow.schedule.weekly.dayOfWeek",
+        "maintenanceWindow.startTime",
+        "maintenanceWindow.durationHours",
+        "maintenanceWindow.utcOffset",
     ),
     "azure-native:dbforpostgresql:Server": (
         "serverName",
@@ -95,6 +106,19 @@ def settings_of(resource: DeclaredResource, randoms: frozenset[str] = frozenset(
         if value is not None:
             found[path] = masked(value, randoms)
     return found
+
+
+def os_disk_notes(run: ProgramRun) -> list[str]:
+    """Where a node pool's VM size falls back to a managed OS disk (it costs, and nodes start slower)."""
+    notes = []
+    for pool in sorted(run.of_type("azure-native:containerservice:AgentPool"), key=lambda r: r.name):
+        if pool.inputs.get("osDiskType") == "Managed":
+            size = pool.inputs["vmSize"]
+            notes.append(
+                f"node pool {pool.inputs['agentPoolName']} ({size}) takes a managed OS disk, not an ephemeral one: "
+                f"{os_disk(size).reason} (data/vm-sizes.yaml); its disk is not in the idle cost"
+            )
+    return notes
 
 
 def render_tree(run: ProgramRun) -> list[str]:

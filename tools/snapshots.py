@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from tools.cost import PriceTable
 from tools.duration import ProvisioningTimes
 from tools.offline import ROOT, run_program
 from tools.plan_document import plan_document, render_json
+from tools.prices import PriceTable
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE_COMMAND = "bash scripts/plan.sh --update-snapshots"

@@ -9,10 +9,16 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pydantic import SecretStr
 
+from components.airflow.network_policies import declare_network_policies
+from components.airflow.readers import namespace_readers
 from components.airflow.remote_logs import remote_logging
+from components.airflow.role_job import DatabaseRoleJob, DatabaseRoleJobArgs
 from components.airflow.secrets import (
     ADMIN_PASSWORD,
     API_SECRET_KEY,
+    DATABASE_CA_CONFIG_MAP,
+    DATABASE_CA_KEY,
+    DATABASE_CA_PATH,
     FERNET_KEY,
     GIT_SSH_KEY,
     JWT_SECRET,
@@ -65,6 +71,7 @@ class AirflowRelease(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(in_cluster, pulumi.ResourceOptions(depends_on=list(cluster.ready))),
         )
         namespace = self.namespace.metadata.apply(lambda m: m.name)
+        self.readers = namespace_readers(namespace, cluster.reader_groups, in_cluster)
 
         # No keepers: each value is generated once and kept by every later `pulumi up`.
         fernet = random.RandomBytes("fernet-key", length=32, opts=pulumi.ResourceOptions(parent=self))
@@ -73,13 +80,15 @@ class AirflowRelease(pulumi.ComponentResource):
         )
         database = platform.database
         generated: dict[SecretKeyRef, pulumi.Output[str]] = {
-            METADATA_CONNECTION: pulumi.Output.all(database.host, database.password).apply(
+            # Airflow's own role, never the administrator; the server's name checked against its certificate.
+            METADATA_CONNECTION: pulumi.Output.all(database.host, database.airflow_role.password).apply(
                 lambda parts: postgres_connection_uri(
-                    user=database.user,
+                    user=database.airflow_role.user,
                     password=parts[1],
                     host=parts[0],
                     port=database.port,
                     database=database.name,
+                    root_cert=DATABASE_CA_PATH,
                 )
             ),
             FERNET_KEY: fernet.base64.apply(fernet_key),
@@ -99,6 +108,26 @@ class AirflowRelease(pulumi.ComponentResource):
             )
             for ref, value in generated.items()
         ]
+        self.database_ca = k8s.core.v1.ConfigMap(
+            DATABASE_CA_CONFIG_MAP,
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=DATABASE_CA_CONFIG_MAP, namespace=namespace),
+            data={DATABASE_CA_KEY: database.ca_certificates},
+            opts=in_cluster,
+        )
+        self.database_role = DatabaseRoleJob(
+            "database-role",
+            DatabaseRoleJobArgs(
+                database=database,
+                placement=cluster.control_plane,
+                image=f"{args.settings.image.repository}:{args.settings.image.tag}",
+                namespace=namespace,
+                ca_config_map=DATABASE_CA_CONFIG_MAP,
+                ca_key=DATABASE_CA_KEY,
+                ca_path=DATABASE_CA_PATH,
+                ready=[*cluster.ready, *platform.registry.ready, self.database_ca],
+            ),
+            opts=in_cluster,
+        )
         # Pods read the Secrets at start only: a digest of each in their annotations rolls them when one
         # changes. Deliberately not secret, so a preview shows which Secret changed.
         digests = {
@@ -114,8 +143,12 @@ class AirflowRelease(pulumi.ComponentResource):
                 logging=logging,
                 has_git_ssh_key=args.git_ssh_key is not None,
                 pod_annotations=digests,
+                secrets_backend=platform.secrets,
+                metrics=platform.metrics,
             )
         )
+        # Before any pod of the release starts: a pod never runs without its policies.
+        self.network_policies = declare_network_policies(namespace, args.settings, platform, values, in_cluster)
 
         self.release = k8s.helm.v3.Release(
             "airflow",
@@ -140,8 +173,14 @@ class AirflowRelease(pulumi.ComponentResource):
                         *cluster.ready,
                         *database.ready,
                         *platform.logs.identity.ready,
+                        *platform.logs.ready,
+                        *(platform.secrets.ready if platform.secrets else []),
                         *platform.registry.ready,
                         *self.secrets,
+                        self.database_ca,
+                        # Airflow logs in as the role this Job creates.
+                        self.database_role.job,
+                        *self.network_policies,
                     ]
                 ),
             ),

@@ -28,15 +28,20 @@ JWT_SECRET = SecretKeyRef("airflow-jwt", "jwt-secret")
 GIT_SSH_KEY = SecretKeyRef("airflow-git-ssh", "gitSshKey")
 #: Read only by the create-user job, through an environment variable.
 ADMIN_PASSWORD = SecretKeyRef("airflow-admin-password", "password")
+#: Read only by the database role Job (components/airflow/role_job.py): never named in the chart values.
+DATABASE_ADMIN_PASSWORD = SecretKeyRef("airflow-database-role-setup", "admin-password")
+DATABASE_ROLE_PASSWORD = SecretKeyRef("airflow-database-role-setup", "role-password")
 
 
-def postgres_connection_uri(*, user: str, password: str, host: str, port: int, database: str) -> str:
-    """SQLAlchemy URI with psycopg2 (shipped in the official image) over TLS.
+def postgres_connection_uri(*, user: str, password: str, host: str, port: int, database: str, root_cert: str) -> str:
+    """SQLAlchemy URI with psycopg2 (shipped in the official image) over TLS that checks the server:
+    its certificate must chain up to a root in the file ``root_cert`` and name ``host``.
 
-    User, password and database are percent-encoded, so any character in them survives parsing.
+    User, password, database and the file's path are percent-encoded, so any character survives parsing.
     """
     credentials = f"{quote(user, safe='')}:{quote(password, safe='')}"
-    return f"postgresql+psycopg2://{credentials}@{host}:{port}/{quote(database, safe='')}?sslmode=require"
+    tls = f"sslmode=verify-full&sslrootcert={quote(root_cert, safe='/')}"
+    return f"postgresql+psycopg2://{credentials}@{host}:{port}/{quote(database, safe='')}?{tls}"
 
 
 def fernet_key(random_base64: str) -> str:
@@ -55,3 +60,10 @@ def digest(value: str) -> str:
 def digest_annotation(ref: SecretKeyRef) -> str:
     """The pod annotation that carries the digest of ``ref``'s Secret."""
     return f"airflow-platform/sha256-{ref.name}"
+
+
+#: The CA bundle the metadata connection verifies the server against (``sslrootcert``): a ConfigMap in the
+#: release namespace, mounted read-only through the chart's global ``volumes``/``volumeMounts``.
+DATABASE_CA_CONFIG_MAP = "airflow-database-ca"
+DATABASE_CA_KEY = "roots.pem"
+DATABASE_CA_PATH = f"/etc/airflow-platform/database-ca/{DATABASE_CA_KEY}"

@@ -8,25 +8,49 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
+from components.airflow.availability import availability_values, task_recovery_config
+from components.airflow.metrics import STATSD_SCRAPE_PORT, statsd_values
 from components.airflow.remote_logs import RemoteLogging
 from components.airflow.secrets import (
     ADMIN_PASSWORD,
     API_SECRET_KEY,
+    DATABASE_CA_CONFIG_MAP,
+    DATABASE_CA_PATH,
     FERNET_KEY,
     GIT_SSH_KEY,
     JWT_SECRET,
     METADATA_CONNECTION,
     SecretKeyRef,
 )
+from components.airflow.secrets_backend import secrets_config
 from components.config import AirflowSettings, GitSyncSettings
-from components.platform import AIRFLOW_SERVICE_ACCOUNTS, NodePlacement, WorkloadIdentity
+from components.platform import (
+    AIRFLOW_SERVICE_ACCOUNTS,
+    MetricsScraping,
+    NodePlacement,
+    SecretsBackend,
+    WorkloadIdentity,
+)
 
 RELEASE_NAME = "airflow"
 API_SERVER_PORT = 8080
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD_ENV = "AIRFLOW_ADMIN_PASSWORD"
+DATABASE_CA_VOLUME = "database-ca"
+#: What task pods see as the metadata connection: an address that resolves nowhere (``.invalid``, RFC 2606).
+NO_METADATA_DATABASE = "postgresql+psycopg2://no-metadata-database.invalid/none"
+#: Task pods talk to the API server's execution API, never to the metadata database. Chart 1.20.0 gives
+#: the pod template the connection with every other pod (``standard_airflow_environment``, switched only
+#: globally by ``enableBuiltInSecretEnvVars``) and appends ``workers.env`` after it: a later definition of
+#: a name is the one a container gets, so these hide it. The image's entrypoint would first wait for the
+#: database (``airflow db check``) unless CONNECTION_CHECK_MAX_COUNT is 0.
+TASK_POD_ENV = [
+    {"name": "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "value": NO_METADATA_DATABASE},
+    {"name": "CONNECTION_CHECK_MAX_COUNT", "value": "0"},
+]
 
 #: ``airflow users create`` with the chart's own user fields, but the password from the generated
 #: Secret (through the environment) instead of ``defaultUser.password`` in the values.
@@ -59,6 +83,10 @@ class ValuesArgs:
     has_git_ssh_key: bool
     #: Annotations of every Airflow pod (the digests of the Secrets they read).
     pod_annotations: Mapping[str, Any]
+    #: Where connections and variables come from, besides the environment and the database.
+    secrets_backend: SecretsBackend | None = None
+    #: Who scrapes Airflow's statsd metrics; None turns the exporter off.
+    metrics: MetricsScraping | None = None
 
 
 def secret_env(name: str, ref: SecretKeyRef) -> dict[str, Any]:
@@ -102,6 +130,8 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
             "labels": dict(identity.pod_labels),
         }
 
+    available = availability_values(s, RELEASE_NAME, args.control_plane)
+    recovery = task_recovery_config(s)
     return {
         # The chart derives every Airflow image (pods, task pod template, executor config) from these.
         "defaultAirflowRepository": s.image.repository,
@@ -131,13 +161,14 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
                 "resources": s.task_pod.model_dump(),
             },
             "tolerations": args.tasks.toleration_dicts(),
+            "env": TASK_POD_ENV,
             **bound_to_identity("workers"),
         },
-        "scheduler": bound_to_identity("scheduler"),
-        "apiServer": bound_to_identity("apiServer"),
+        "scheduler": {**bound_to_identity("scheduler"), **available["scheduler"]},
+        "apiServer": {**bound_to_identity("apiServer"), **available["apiServer"]},
         "dagProcessor": {"enabled": True, **bound_to_identity("dagProcessor")},
         # Triggerer logs go to blob storage like every other log: no volume claim.
-        "triggerer": {"persistence": {"enabled": False}, **bound_to_identity("triggerer")},
+        "triggerer": {"persistence": {"enabled": False}, **bound_to_identity("triggerer"), **available["triggerer"]},
         "logs": {"persistence": {"enabled": False}},
         # Helm hooks, as the chart intends: on every install and upgrade Helm deletes the previous Job
         # (before-hook-creation), creates it anew and waits for it, the migration (weight 1) before
@@ -152,13 +183,22 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
             "args": CREATE_USER_ARGS,
             "env": [secret_env(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)],
         },
-        "ports": {"apiServer": API_SERVER_PORT},
+        "ports": {"apiServer": API_SERVER_PORT, "statsdScrape": STATSD_SCRAPE_PORT},
+        "statsd": statsd_values(args.metrics),
         "env": args.logging.env,
+        # The metadata connection's sslrootcert, in every pod the chart runs: chart 1.20.0 mounts the global
+        # volumeMounts in each Deployment and its wait-for-migrations init container, both Jobs and the pod template.
+        "volumes": [{"name": DATABASE_CA_VOLUME, "configMap": {"name": DATABASE_CA_CONFIG_MAP}}],
+        "volumeMounts": [
+            {"name": DATABASE_CA_VOLUME, "mountPath": str(PurePosixPath(DATABASE_CA_PATH).parent), "readOnly": True}
+        ],
         "config": {
             "core": {
                 "parallelism": s.parallelism,
                 "max_active_tasks_per_dag": s.max_active_tasks_per_dag,
+                **recovery["core"],
             },
+            "scheduler": recovery["scheduler"],
             "kubernetes_executor": {
                 "worker_pods_creation_batch_size": s.worker_pods_creation_batch_size,
                 "delete_worker_pods": "True",
@@ -166,6 +206,7 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
                 "delete_worker_pods_on_failure": "False",
             },
             **args.logging.config,
+            **secrets_config(args.secrets_backend),
         },
         "dags": {"gitSync": git_sync(s.git_sync, args.has_git_ssh_key)},
     }

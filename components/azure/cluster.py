@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
+from components.azure import access
 from components.azure.endpoints import public_endpoint
+from components.azure.kubeconfig import unattended
+from components.azure.maintenance import autoscaler_profile, maintenance_windows
 from components.azure.pools import (
     PoolArgs,
     agent_pool,
@@ -24,7 +27,7 @@ from components.azure.pools import (
 from components.azure.roles import NETWORK_CONTRIBUTOR, grant
 from components.config import CLUSTER_POD_CIDR, CLUSTER_SERVICE_CIDR, ClusterSettings
 from components.guards import Guard, Guarded
-from components.platform import KubernetesCluster
+from components.platform import Destination, KubernetesCluster
 
 MANAGED_CLUSTER = "azure-native:containerservice:ManagedCluster"
 
@@ -36,9 +39,20 @@ class ClusterArgs:
     dns_prefix: pulumi.Input[str]
     location: str
     node_subnet_id: pulumi.Input[str]
+    node_subnet_cidr: str
+    #: The resource group's id: the deploying identity's cluster-admin grant is made there, before the cluster.
+    resource_group_id: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
+    #: The Entra ID tenant whose identities sign in to the cluster.
+    tenant_id: pulumi.Input[str]
+    #: Object id of the identity that runs `pulumi up`, made cluster admin, and what it is (User, ServicePrincipal).
+    deployer_object_id: pulumi.Input[str]
+    deployer_type: pulumi.Input[str]
     settings: ClusterSettings
     tags: dict[str, str]
+    #: Container insights' agent and managed Prometheus (components/azure/monitoring.py).
+    addon_profiles: Mapping[str, containerservice.ManagedClusterAddonProfileArgs] | None = None
+    azure_monitor_profile: containerservice.ManagedClusterAzureMonitorProfileArgs | None = None
 
 
 class Cluster(pulumi.ComponentResource):
@@ -46,11 +60,11 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("airflow-platform:azure:Cluster", name, None, opts)
-        s = args.settings
+        s = self.settings = args.settings
         cp = s.control_plane_pool
         tp = s.task_pool
         control_plane_name, task_name = pool_names(cp, tp)
-        self.control_plane = control_plane_placement(control_plane_name)
+        self.control_plane = control_plane_placement(control_plane_name, cp.zones)
         self.tasks = task_placement(task_name, tp.spot)
 
         # AKS upgrades one minor at a time and never downgrades: a preview that skips or goes back stops here.
@@ -63,9 +77,17 @@ class Cluster(pulumi.ComponentResource):
                     type=MANAGED_CLUSTER,
                     path="kubernetesVersion",
                     value=s.kubernetes_version,
-                )
+                ),
+                *access.guarded(s.access),
             ],
             opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.deployer_admin = access.deployer_admin(
+            principal_id=args.deployer_object_id,
+            principal_type=args.deployer_type,
+            resource_group_id=args.resource_group_id,
+            subscription_id=args.subscription_id,
+            parent=self,
         )
         self.managed_cluster = containerservice.ManagedCluster(
             "aks",
@@ -78,6 +100,9 @@ class Cluster(pulumi.ComponentResource):
             support_plan=s.support_plan,
             identity=containerservice.ManagedClusterIdentityArgs(type="SystemAssigned"),
             enable_rbac=True,
+            aad_profile=access.aad_profile(s.access, args.tenant_id),
+            disable_local_accounts=not s.access.local_accounts,
+            api_server_access_profile=access.api_server_profile(s.access),
             oidc_issuer_profile=containerservice.ManagedClusterOIDCIssuerProfileArgs(enabled=True),
             security_profile=containerservice.ManagedClusterSecurityProfileArgs(
                 workload_identity=containerservice.ManagedClusterSecurityProfileWorkloadIdentityArgs(enabled=True)
@@ -96,7 +121,10 @@ class Cluster(pulumi.ComponentResource):
             auto_upgrade_profile=containerservice.ManagedClusterAutoUpgradeProfileArgs(
                 upgrade_channel=s.upgrade_channel, node_os_upgrade_channel="NodeImage"
             ),
+            auto_scaler_profile=autoscaler_profile(s.autoscaler),
             agent_pool_profiles=[bootstrap_profile(args.node_subnet_id)],
+            addon_profiles=args.addon_profiles,
+            azure_monitor_profile=args.azure_monitor_profile,
             tags=args.tags,
             # ARM's GET lists every pool here, and ARM changes none through the cluster: after a
             # refresh the program must not see a diff, nor ask ARM to change pools this way.
@@ -161,12 +189,19 @@ class Cluster(pulumi.ComponentResource):
             ),
             pool_opts,
         )
-
-        credentials = containerservice.list_managed_cluster_user_credentials_output(
-            resource_group_name=resource_group, resource_name=self.cluster_name
+        self.maintenance = maintenance_windows(
+            s.maintenance, args.resource_group_name, self.managed_cluster.name, parent=self
         )
-        self.kubeconfig = pulumi.Output.secret(
-            credentials.kubeconfigs[0].value.apply(lambda v: base64.b64decode(v).decode())
+
+        # Entra ID credentials (an exec plugin, no static secret), made non-interactive.
+        credentials = containerservice.list_managed_cluster_user_credentials_output(
+            resource_group_name=resource_group, resource_name=self.cluster_name, format="exec"
+        )
+        # Not a secret: it names the server and its CA, and how to get a token; it grants nothing.
+        self.kubeconfig = credentials.kubeconfigs[0].value.apply(unattended)
+        # A private API server's endpoint is in the node subnet; a public one's addresses are Azure's.
+        self.api_server = (
+            Destination(cidrs=[args.node_subnet_cidr], ports=[443]) if s.access.private else public_endpoint(443)
         )
         self.provider = k8s.Provider(
             "kubernetes",
@@ -200,6 +235,8 @@ class Cluster(pulumi.ComponentResource):
             control_plane=self.control_plane,
             tasks=self.tasks,
             # A public API server's addresses are Azure's (the FQDN resolves to them) and may change.
-            api_server=public_endpoint(443),
-            ready=[self.managed_cluster, self.control_plane_pool],
+            api_server=self.api_server,
+            # With Entra ID, Kubernetes names a group by its object id.
+            reader_groups=[g for g in (self.settings.access.preview_group_object_id,) if g],
+            ready=[self.managed_cluster, self.control_plane_pool, self.deployer_admin],
         )

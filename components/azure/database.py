@@ -9,6 +9,7 @@ when autogrow is off) is recorded by a guard the server depends on, so a later c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_random as random
@@ -17,10 +18,14 @@ from pulumi_azure_native import dbforpostgresql
 from components.azure.endpoints import endpoint_of
 from components.config import DatabaseSettings, StackSettings
 from components.guards import FIXED, Guard, Guarded
+from components.platform import Credentials, Destination
 from components.platform import Database as DatabaseHandle
-from components.platform import Destination
 
 DATABASE_NAME = "airflow"
+#: The role Airflow logs in as (not a name Azure reserves), owner of the database ``airflow``.
+AIRFLOW_ROLE = "airflow"
+#: The root CAs Azure documents for the server's certificate (sources in azure-postgres-ca.yaml).
+CA_BUNDLE = Path(__file__).resolve().parents[2] / "data" / "azure-postgres-ca.pem"
 #: Azure refuses azure_superuser, admin, administrator, root, guest, public and pg_* logins.
 ADMIN_LOGIN = "airflowadmin"
 PORT = 5432
@@ -57,17 +62,8 @@ class Database(pulumi.ComponentResource):
 
         # 32 characters from all four classes: far beyond Azure's rule of 8-128 characters
         # from three of upper case, lower case, digits and symbols.
-        self.password = random.RandomPassword(
-            "admin-password",
-            length=32,
-            special=True,
-            override_special=PASSWORD_SPECIALS,
-            min_upper=2,
-            min_lower=2,
-            min_numeric=2,
-            min_special=2,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.password = self._password("admin-password")
+        self.airflow_role_password = self._password("airflow-role-password")
         zone_redundant = s.high_availability
         geo_backup = "Enabled" if s.geo_redundant_backup else "Disabled"
         guarded = [
@@ -177,13 +173,27 @@ class Database(pulumi.ComponentResource):
         self.host = endpoint_of("postgres", self.server, args.server_name)
         self.register_outputs({"host": self.host, "databaseName": self.database.name})
 
+    def _password(self, name: str) -> random.RandomPassword:
+        return random.RandomPassword(
+            name,
+            length=32,
+            special=True,
+            override_special=PASSWORD_SPECIALS,
+            min_upper=2,
+            min_lower=2,
+            min_numeric=2,
+            min_special=2,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def handle(self) -> DatabaseHandle:
         return DatabaseHandle(
             host=self.host,
             port=PORT,
             name=DATABASE_NAME,
-            user=ADMIN_LOGIN,
-            password=pulumi.Output.secret(self.password.result),
+            admin=Credentials(ADMIN_LOGIN, pulumi.Output.secret(self.password.result)),
+            airflow_role=Credentials(AIRFLOW_ROLE, pulumi.Output.secret(self.airflow_role_password.result)),
+            ca_certificates=CA_BUNDLE.read_text(),
             network=Destination(cidrs=[self.subnet_cidr], ports=[PORT]),
             ready=[self.database],
         )

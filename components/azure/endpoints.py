@@ -12,6 +12,7 @@ from pathlib import Path
 import pulumi
 import yaml
 
+from components.config import PRIVATE_RANGES
 from components.platform import Destination
 
 ENDPOINTS_FILE = Path(__file__).resolve().parents[2] / "data" / "azure-endpoints.yaml"
@@ -27,10 +28,6 @@ def endpoint(kind: str, name: str) -> str:
 def endpoint_of(kind: str, resource: pulumi.CustomResource, name: pulumi.Input[str]) -> pulumi.Output[str]:
     """The endpoint of ``resource``, once it exists: consumers wait for its id, not its outputs."""
     return pulumi.Output.all(resource.id, name).apply(lambda values: endpoint(kind, values[1]))
-
-
-#: The private address ranges (RFC 1918): never reached through a public endpoint.
-PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 
 
 def public_endpoint(port: int) -> Destination:

@@ -13,6 +13,7 @@ import pulumi
 from pulumi_azure_native import managedidentity, storage
 
 from components.azure.endpoints import endpoint_of, public_endpoint
+from components.azure.private_link import PrivateAccess, PrivateLink, PrivateLinkArgs
 from components.azure.roles import BLOB_DATA_CONTRIBUTOR, grant
 from components.config import LogsSettings, StackSettings
 from components.guards import Guard, Guarded
@@ -39,6 +40,8 @@ class LogStorageArgs:
     subscription_id: pulumi.Input[str]
     protect: bool
     tags: dict[str, str]
+    #: How the nodes reach the account's blob endpoint.
+    access: PrivateAccess
 
 
 class LogStorage(pulumi.ComponentResource):
@@ -46,6 +49,7 @@ class LogStorage(pulumi.ComponentResource):
         super().__init__("airflow-platform:azure:LogStorage", name, None, opts)
         s = args.settings
         rg = args.resource_group_name
+        self.access = args.access
 
         sku = f"Standard_{s.redundancy}"
         redundancy = ".".join(StackSettings.key_path("logs", "redundancy"))
@@ -72,6 +76,16 @@ class LogStorage(pulumi.ComponentResource):
             # Airflow reaches the account with its workload identity, never with keys.
             allow_shared_key_access=False,
             default_to_o_auth_authentication=True,
+            # Denied by default: only the private endpoint, or the node subnet through its service
+            # endpoint. No bypass: no trusted Azure service needs the account's data.
+            public_network_access=args.access.public_network_access,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action="Deny",
+                bypass="None",
+                virtual_network_rules=None
+                if args.access.endpoints
+                else [storage.VirtualNetworkRuleArgs(virtual_network_resource_id=args.access.node_subnet_id)],
+            ),
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[self.guard]),
         )
@@ -135,10 +149,11 @@ class LogStorage(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        # On the log container only: the identity reads and writes no other container of the account.
         self.role_assignment = grant(
             "blob-data-contributor",
             role=BLOB_DATA_CONTRIBUTOR,
-            scope=self.account.id,
+            scope=self.container.id,
             principal_id=self.identity.principal_id,
             subscription_id=args.subscription_id,
             parent=self,
@@ -161,6 +176,15 @@ class LogStorage(pulumi.ComponentResource):
             self.credentials.append(credential)
             previous = [credential]
 
+        self.private_link = (
+            PrivateLink(
+                "blob",
+                PrivateLinkArgs(args.access.endpoints, "blob", self.account.id),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if args.access.endpoints
+            else None
+        )
         self.blob_endpoint = endpoint_of("blob", self.account, args.account_name)
         # The identity as Azure returns it once it exists: in an update preview azure-native
         # leaves its clientId and tenantId outputs unknown, the live identity does not.
@@ -186,6 +210,8 @@ class LogStorage(pulumi.ComponentResource):
             service_account_annotations={"azure.workload.identity/client-id": client_id},
             pod_labels={"azure.workload.identity/use": "true"},
             ready=[self.role_assignment, *self.credentials],
+            # Microsoft Entra ID's token endpoint is public, whatever path the blobs take.
+            network=public_endpoint(443),
         )
         return LogStore(
             kind="wasb",
@@ -193,5 +219,6 @@ class LogStorage(pulumi.ComponentResource):
             container=self.container.name,
             endpoint=self.blob_endpoint,
             identity=identity,
-            network=public_endpoint(443),
+            network=self.access.destination(),
+            ready=self.private_link.ready if self.private_link else [],
         )

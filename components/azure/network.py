@@ -7,6 +7,7 @@ address space may change in place while it still holds both subnets (the setting
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -32,12 +33,15 @@ class NetworkArgs:
     location: str
     settings: NetworkSettings
     tags: dict[str, str]
+    #: Service endpoints of the node subnet (``Microsoft.Storage``, ...), when no private endpoints.
+    service_endpoints: Sequence[str] = ()
 
 
 class Network(pulumi.ComponentResource):
     resource_group: resources.ResourceGroup
     node_subnet: network.Subnet
     database_subnet: network.Subnet
+    endpoint_subnet: network.Subnet | None
     postgres_dns_zone: privatedns.PrivateZone
     postgres_dns_link: privatedns.VirtualNetworkLink
 
@@ -65,6 +69,11 @@ class Network(pulumi.ComponentResource):
                     "delegations",
                     POSTGRES_DELEGATION,
                 ),
+                *(
+                    [Guarded(_setting("endpoint_subnet"), SUBNET, "addressPrefix", args.settings.endpoint_subnet)]
+                    if args.settings.private_endpoints
+                    else []
+                ),
             ],
             opts=child,
         )
@@ -85,6 +94,8 @@ class Network(pulumi.ComponentResource):
             virtual_network_name=vnet.name,
             subnet_name="nodes",
             address_prefix=args.settings.node_subnet,
+            service_endpoints=[network.ServiceEndpointPropertiesFormatArgs(service=s) for s in args.service_endpoints]
+            or None,
             opts=in_use,
         )
         self.database_subnet = network.Subnet(
@@ -96,6 +107,19 @@ class Network(pulumi.ComponentResource):
             delegations=[network.DelegationArgs(name="postgres-flexible-server", service_name=POSTGRES_DELEGATION)],
             # Azure serialises writes to one VNet's subnets.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.guard, self.node_subnet]),
+        )
+        # The private endpoints of storage, registry and vault; only with private endpoints on.
+        self.endpoint_subnet = (
+            network.Subnet(
+                "endpoints",
+                resource_group_name=rg,
+                virtual_network_name=vnet.name,
+                subnet_name="endpoints",
+                address_prefix=args.settings.endpoint_subnet,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.guard, self.database_subnet]),
+            )
+            if args.settings.private_endpoints
+            else None
         )
         self.postgres_dns_zone = privatedns.PrivateZone(
             "postgres-dns",
@@ -123,6 +147,7 @@ class Network(pulumi.ComponentResource):
                 "virtualNetworkId": vnet.id,
                 "nodeSubnetId": self.node_subnet.id,
                 "databaseSubnetId": self.database_subnet.id,
+                "endpointSubnetId": self.endpoint_subnet.id if self.endpoint_subnet else None,
                 "postgresDnsZoneId": self.postgres_dns_zone.id,
             }
         )

@@ -5,10 +5,17 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization
 
+from components.airflow.availability import task_recovery_config
+from components.azure.access import deployer_type
+from components.azure.alerts import AlertFacts
 from components.azure.cluster import Cluster, ClusterArgs
+from components.azure.cluster_monitoring import ClusterMonitoring, ClusterMonitoringArgs
 from components.azure.database import Database, DatabaseArgs
+from components.azure.key_vault import KeyVault, KeyVaultArgs
 from components.azure.logs import LogStorage, LogStorageArgs
+from components.azure.monitoring import ADDONS_OFF, Monitoring, MonitoringArgs, azure_monitor_profile
 from components.azure.network import Network, NetworkArgs
+from components.azure.private_link import PrivateAccess, PrivateEndpoints, node_subnet_service_endpoints
 from components.azure.registry import Registry, RegistryArgs
 from components.config import StackSettings
 from components.naming import resource_names
@@ -29,9 +36,40 @@ def build_platform(settings: StackSettings) -> Platform:
             location=settings.location,
             settings=settings.network,
             tags=tags,
+            service_endpoints=node_subnet_service_endpoints(
+                settings.network.private_endpoints, ["blob", *(["vault"] if settings.secrets.enabled else [])]
+            ),
         ),
     )
     rg = net.resource_group.name
+    endpoints = (
+        PrivateEndpoints(
+            resource_group_name=rg,
+            location=settings.location,
+            subnet_id=net.endpoint_subnet.id,
+            subnet_cidr=settings.network.endpoint_subnet,
+            virtual_network_id=net.virtual_network.id,
+            tags=tags,
+        )
+        if net.endpoint_subnet
+        else None
+    )
+    access = PrivateAccess(endpoints, net.node_subnet.id)
+    monitoring = (
+        Monitoring(
+            "monitoring",
+            MonitoringArgs(
+                resource_group_name=rg,
+                cluster_name=names.cluster,
+                location=settings.location,
+                settings=settings.monitoring,
+                subscription_id=client.subscription_id,
+                tags=tags,
+            ),
+        )
+        if settings.monitoring.enabled
+        else None
+    )
     cluster = Cluster(
         "cluster",
         ClusterArgs(
@@ -40,9 +78,16 @@ def build_platform(settings: StackSettings) -> Platform:
             dns_prefix=names.dns_prefix,
             location=settings.location,
             node_subnet_id=net.node_subnet.id,
+            node_subnet_cidr=settings.network.node_subnet,
+            resource_group_id=net.resource_group.id,
             subscription_id=client.subscription_id,
+            tenant_id=client.tenant_id,
+            deployer_object_id=settings.cluster.access.deployer_object_id or client.object_id,
+            deployer_type=client.client_id.apply(lambda app: deployer_type(settings.cluster.access, app)),
             settings=settings.cluster,
             tags=tags,
+            addon_profiles=monitoring.addon_profiles() if monitoring else ADDONS_OFF,
+            azure_monitor_profile=azure_monitor_profile(monitoring is not None),
         ),
     )
     database = Database(
@@ -73,7 +118,27 @@ def build_platform(settings: StackSettings) -> Platform:
             subscription_id=client.subscription_id,
             protect=settings.protect_data,
             tags=tags,
+            access=access,
         ),
+    )
+    log_store = logs.handle()
+    vault = (
+        KeyVault(
+            "secrets",
+            KeyVaultArgs(
+                resource_group_name=rg,
+                vault_name=names.key_vault,
+                location=settings.location,
+                settings=settings.secrets,
+                identity=log_store.identity,
+                identity_principal_id=logs.identity.principal_id,
+                subscription_id=client.subscription_id,
+                access=access,
+                tags=tags,
+            ),
+        )
+        if settings.secrets.enabled
+        else None
     )
     registry = Registry(
         "registry",
@@ -85,13 +150,38 @@ def build_platform(settings: StackSettings) -> Platform:
             kubelet_object_id=cluster.kubelet_object_id,
             subscription_id=client.subscription_id,
             tags=tags,
+            access=access,
         ),
+    )
+    scraping = (
+        ClusterMonitoring(
+            "cluster-monitoring",
+            ClusterMonitoringArgs(
+                resource_group_name=rg,
+                location=settings.location,
+                monitoring=monitoring,
+                cluster=cluster.handle(),
+                cluster_id=cluster.managed_cluster.id,
+                facts=AlertFacts(
+                    namespace=settings.airflow.namespace,
+                    task_pool=cluster.tasks.pool_name,
+                    task_pool_max_count=settings.cluster.task_pool.max_count,
+                    pending_timeout_seconds=task_recovery_config(settings.airflow)["scheduler"]["task_queued_timeout"],
+                ),
+                settings=settings.monitoring,
+                tags=tags,
+            ),
+        ).handle()
+        if monitoring
+        else None
     )
     return Platform(
         cluster=cluster.handle(),
         database=database.handle(),
-        logs=logs.handle(),
+        logs=log_store,
         registry=registry.handle(),
+        secrets=vault.handle() if vault else None,
+        metrics=scraping,
         outputs={
             "location": settings.location,
             "resourceGroupName": rg,
@@ -106,5 +196,6 @@ def build_platform(settings: StackSettings) -> Platform:
             "logContainer": logs.container.name,
             "airflowIdentityClientId": logs.identity.client_id,
             "oidcIssuerUrl": cluster.oidc_issuer_url,
+            **({"keyVaultName": vault.vault.name, "keyVaultUrl": vault.vault_url} if vault else {}),
         },
     )

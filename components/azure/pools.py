@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_snake
 
 from components.config import ControlPlanePoolSettings, TaskPoolSettings
 from components.naming import AKS_POOLS, pool_name
+from components.node_start import os_disk
 from components.platform import NodePlacement, Toleration
 
 POOL_LABEL = "airflow-platform/pool"
@@ -44,6 +45,16 @@ def taint_string(t: Toleration) -> str:
     return f"{t.key}={t.value}:{t.effect}"
 
 
+#: The OS disk inputs, fixed when AKS creates a pool.
+OS_DISK_INPUTS = ("osDiskType", "osDiskSizeGB")
+
+
+def os_disk_fixed(vm_size: str) -> dict[str, Any]:
+    """An ephemeral OS disk where the size's local disk holds it (faster node start), else managed."""
+    disk = os_disk(vm_size)
+    return {"osDiskType": disk.type, "osDiskSizeGB": disk.size_gib}
+
+
 def control_plane_fixed(cp: ControlPlanePoolSettings) -> dict[str, Any]:
     """What AKS fixes when it creates the control-plane pool, by input wire name."""
     return {
@@ -57,7 +68,11 @@ def control_plane_fixed(cp: ControlPlanePoolSettings) -> dict[str, Any]:
 
 def task_fixed(tp: TaskPoolSettings) -> dict[str, Any]:
     """What AKS fixes when it creates the task pool, by input wire name."""
-    fixed: dict[str, Any] = {"osType": "Linux", "type": "VirtualMachineScaleSets", "vmSize": tp.vm_size}
+    fixed: dict[str, Any] = {
+        "osType": "Linux",
+        "type": "VirtualMachineScaleSets",
+        "vmSize": tp.vm_size,
+    }
     if tp.spot:
         return fixed | {
             "scaleSetPriority": "Spot",
@@ -67,9 +82,9 @@ def task_fixed(tp: TaskPoolSettings) -> dict[str, Any]:
     return fixed | {"scaleSetPriority": "Regular"}
 
 
-def control_plane_placement(name: str) -> NodePlacement:
+def control_plane_placement(name: str, zones: tuple[str, ...] = ()) -> NodePlacement:
     """Every generation of the pool carries the same label, so the chart's selector keeps matching."""
-    return NodePlacement(pool_name=name, node_selector={POOL_LABEL: "control-plane"})
+    return NodePlacement(pool_name=name, node_selector={POOL_LABEL: "control-plane"}, zones=tuple(sorted(zones)))
 
 
 def task_placement(name: str, spot: bool) -> NodePlacement:
@@ -129,9 +144,14 @@ def agent_pool(logical_name: str, args: PoolArgs, opts: pulumi.ResourceOptions) 
         orchestrator_version=args.kubernetes_version,
         tags=args.tags,
         **{to_snake(key): value for key, value in fixed.items()},
+        **{to_snake(key): value for key, value in os_disk_fixed(fixed["vmSize"]).items()},
         # The autoscaler owns the node count; the preview names the fixed setting that replaces it.
+        # The OS disk follows the VM size, which names the pool, so a new size brings a new disk with
+        # a new pool; otherwise the disk stays as the pool was created with it (AKS fixes it then),
+        # also on pools made before it was stated, where AKS chose it.
         opts=pulumi.ResourceOptions.merge(
-            opts, pulumi.ResourceOptions(ignore_changes=["count"], replace_on_changes=sorted(fixed))
+            opts,
+            pulumi.ResourceOptions(ignore_changes=["count", *OS_DISK_INPUTS], replace_on_changes=sorted(fixed)),
         ),
     )
 

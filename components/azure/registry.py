@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import containerregistry
 
+from components.azure.private_link import PrivateAccess, PrivateLink, PrivateLinkArgs
 from components.azure.roles import ACR_PULL, grant
 from components.config import RegistrySettings
 from components.platform import ImageRegistry
@@ -22,6 +23,8 @@ class RegistryArgs:
     kubelet_object_id: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
     tags: dict[str, str]
+    #: With private endpoints (a Premium registry), nodes pull through one and public access is off.
+    access: PrivateAccess
 
 
 class Registry(pulumi.ComponentResource):
@@ -34,6 +37,8 @@ class Registry(pulumi.ComponentResource):
             location=args.location,
             sku=containerregistry.SkuArgs(name=args.settings.sku),
             admin_user_enabled=False,
+            # Without private endpoints (dev, Basic) the registry stays public: only Premium has network rules.
+            public_network_access=args.access.public_network_access,
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -45,8 +50,18 @@ class Registry(pulumi.ComponentResource):
             subscription_id=args.subscription_id,
             parent=self,
         )
+        self.private_link = (
+            PrivateLink(
+                "registry",
+                PrivateLinkArgs(args.access.endpoints, "registry", self.registry.id),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if args.access.endpoints
+            else None
+        )
         self.login_server = self.registry.login_server
         self.register_outputs({"loginServer": self.login_server})
 
     def handle(self) -> ImageRegistry:
-        return ImageRegistry(login_server=self.login_server, ready=[self.registry, self.pull])
+        link = self.private_link.ready if self.private_link else []
+        return ImageRegistry(login_server=self.login_server, ready=[self.registry, self.pull, *link])

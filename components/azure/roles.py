@@ -9,8 +9,14 @@ from pulumi_azure_native import authorization
 BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
 #: Built-in role "AcrPull": pull images from a container registry.
 ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+#: Built-in role "Azure Kubernetes Service RBAC Cluster Admin": every Kubernetes object, through Azure RBAC.
+AKS_RBAC_CLUSTER_ADMIN = "b1ff04bb-8a4e-4dc4-8eb5-8693c0ce7f2b"
+#: Built-in role "Key Vault Secrets User": read secret contents (Airflow's secrets backend).
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 #: Built-in role "Network Contributor": what an AKS cluster identity needs on a subnet it brings.
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
+#: Built-in role "Monitoring Data Reader": query the data of an Azure Monitor workspace.
+MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136"
 
 
 def grant(
@@ -21,8 +27,9 @@ def grant(
     principal_id: pulumi.Input[str],
     subscription_id: pulumi.Input[str],
     parent: pulumi.Resource,
+    principal_type: pulumi.Input[str] = "ServicePrincipal",
 ) -> authorization.RoleAssignment:
-    """``role`` on ``scope`` for a managed identity (a service principal, never a user or group)."""
+    """``role`` on ``scope`` for a principal: a managed identity unless ``principal_type`` says otherwise."""
     return authorization.RoleAssignment(
         name,
         scope=scope,
@@ -30,7 +37,7 @@ def grant(
             "/subscriptions/", subscription_id, "/providers/Microsoft.Authorization/roleDefinitions/", role
         ),
         principal_id=principal_id,
-        # Stated, so Azure does not look the principal up in Entra ID, which fails for a new identity.
-        principal_type="ServicePrincipal",
+        # Always stated: the provider would send User, and Azure's look-up fails for a new identity.
+        principal_type=principal_type,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -12,6 +12,7 @@ what is allowed. Unknown keys are refused, with the closest known key suggested.
 
 from __future__ import annotations
 
+from components.config.access import ClusterAccessSettings, ObjectId
 from components.config.airflow import (
     AirflowSettings,
     GitSyncSettings,
@@ -28,13 +29,16 @@ from components.config.cluster import (
     ControlPlanePoolSettings,
     TaskPoolSettings,
 )
+from components.config.monitoring import MonitoringSettings
 from components.config.network import NetworkSettings
 from components.config.report import SECRET_MARK, ConfigurationError, load_settings, settings_from_config
-from components.config.stack import LOCATION_KEY, PROJECT, RULES_ACROSS_BLOCKS, StackSettings
+from components.config.secrets import SecretsSettings
+from components.config.stack import LOCATION_KEY, PROJECT, RULES_ACROSS_BLOCKS, StackSettings, access_warnings
 from components.config.storage import DatabaseSettings, LogsSettings, RegistrySettings
 from components.config.values import (
     _VM_SIZE,
     AZURE_RESERVED_SUBNET_ADDRESSES,
+    PRIVATE_RANGES,
     SMALLEST_SUBNET_PREFIX,
     AzureRegion,
     ChartVersion,
@@ -67,6 +71,7 @@ __all__ = [
     "CLUSTER_SERVICE_CIDR",
     "LOCATION_KEY",
     "MAX_POOL_NODES",
+    "PRIVATE_RANGES",
     "PROJECT",
     "RULES_ACROSS_BLOCKS",
     "SECRET_MARK",
@@ -77,6 +82,7 @@ __all__ = [
     "ChartVersion",
     "Cidr",
     "Cloud",
+    "ClusterAccessSettings",
     "ClusterSettings",
     "ConfigurationError",
     "ControlPlanePoolSettings",
@@ -94,12 +100,15 @@ __all__ = [
     "KubernetesVersion",
     "LogsSettings",
     "MemoryQuantity",
+    "MonitoringSettings",
     "NetworkSettings",
+    "ObjectId",
     "PostgresVersion",
     "Problem",
     "RegistrySettings",
     "RepositoryPath",
     "ResourceQuantities",
+    "SecretsSettings",
     "Settings",
     "SpotPrice",
     "StackSettings",
@@ -109,6 +118,7 @@ __all__ = [
     "TaskPoolSettings",
     "VmSize",
     "Zone",
+    "access_warnings",
     "duration_seconds",
     "is_ssh_git_url",
     "load_settings",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from components import chart_facts
+from components.config.availability import ReplicaSettings, TaskRetrySettings, queued_timeout_problems
 from components.config.base import Problem, Settings
 from components.config.values import (
     ChartVersion,
@@ -64,11 +65,19 @@ class AirflowSettings(Settings):
     image: ImageSettings = ImageSettings()
     task_pod: TaskPodSettings = TaskPodSettings()
     git_sync: GitSyncSettings = GitSyncSettings()
+    #: Default deny in the namespace, then only the flows Airflow needs (free: the cluster's Cilium enforces them).
+    network_policies: bool = True
     parallelism: int = Field(64, ge=1)
     max_active_tasks_per_dag: int = Field(32, ge=1)
     worker_pods_creation_batch_size: int = Field(16, ge=1)
+    replicas: ReplicaSettings = ReplicaSettings()
+    task_retries: TaskRetrySettings = TaskRetrySettings()
+    task_queued_timeout: Duration | None = Field(
+        None, description="unset: derived from data/node-start-times.yaml; never shorter than a node's start"
+    )
 
     def problems(self) -> Iterator[Problem]:
+        yield from queued_timeout_problems(self, "task_queued_timeout", self.task_queued_timeout)
         if self.worker_pods_creation_batch_size > self.parallelism:
             yield Problem(
                 self.key_path("worker_pods_creation_batch_size"),

@@ -8,7 +8,9 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field
 
 from components import azure_facts, kubernetes_versions
+from components.config.access import ClusterAccessSettings
 from components.config.base import Problem, Settings
+from components.config.maintenance import AutoscalerSettings, MaintenanceSettings
 from components.config.values import (
     KubernetesVersion,
     SpotPrice,
@@ -94,8 +96,11 @@ class ClusterSettings(Settings):
     upgrade_channel: Literal["patch", "none"] = Field(
         "patch", description="patch: AKS moves the cluster to each new patch of its minor; none: no automatic upgrade"
     )
+    access: ClusterAccessSettings = ClusterAccessSettings()
     control_plane_pool: ControlPlanePoolSettings = ControlPlanePoolSettings()
     task_pool: TaskPoolSettings = TaskPoolSettings()
+    maintenance: MaintenanceSettings = MaintenanceSettings()
+    autoscaler: AutoscalerSettings = AutoscalerSettings()
 
     def problems(self) -> Iterator[Problem]:
         channel = kubernetes_versions.channel_requirement(self.kubernetes_version, self.upgrade_channel)

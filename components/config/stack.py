@@ -12,7 +12,9 @@ from components import azure_facts, kubernetes_versions
 from components.config.airflow import AirflowSettings
 from components.config.base import _NOT_GIVEN, Problem, Settings
 from components.config.cluster import ClusterSettings
+from components.config.monitoring import MonitoringSettings
 from components.config.network import NetworkSettings
+from components.config.secrets import SecretsSettings
 from components.config.storage import DatabaseSettings, LogsSettings, RegistrySettings
 from components.config.values import AZURE_RESERVED_SUBNET_ADDRESSES, AzureRegion, Cloud, is_ssh_git_url
 
@@ -40,6 +42,8 @@ class StackSettings(Settings):
     logs: LogsSettings = LogsSettings()
     registry: RegistrySettings = RegistrySettings()
     airflow: AirflowSettings = AirflowSettings()
+    secrets: SecretsSettings = SecretsSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     git_ssh_key: SecretStr | None = None
 
     @property
@@ -114,6 +118,39 @@ def _kubernetes_support(settings: StackSettings) -> Iterator[Problem]:
         yield Problem(settings.key_path("cluster", "kubernetes_version"), cluster.kubernetes_version, requirement)
 
 
+def _registry_private_endpoint(settings: StackSettings) -> Iterator[Problem]:
+    """Only a Premium registry takes a private endpoint (data/azure-private-link.yaml)."""
+    if settings.network.private_endpoints and settings.registry.sku != "Premium":
+        yield Problem(
+            settings.key_path("registry", "sku"),
+            settings.registry.sku,
+            "must be Premium while network.privateEndpoints is true: only a Premium registry takes a private "
+            "endpoint (Connect privately to an Azure container registry using Azure Private Link); "
+            "set registry.sku to Premium, or network.privateEndpoints to false",
+        )
+
+
+def _api_server_restricted(settings: StackSettings) -> Iterator[Problem]:
+    """A stack whose data is protected (prod) keeps its API server off the open internet."""
+    if settings.protect_data and not settings.cluster.access.restricted:
+        yield Problem(
+            settings.key_path("cluster", "access", "authorized_ip_ranges"),
+            _NOT_GIVEN,
+            "is required when protectData is true (unless access.private is true): list the public ranges "
+            "of your deployers and CI runners, so that the API server is not open to the whole internet",
+        )
+
+
+def access_warnings(settings: StackSettings) -> list[str]:
+    """The plan's warnings about access: example ranges left in the stack file lock every deployer out."""
+    setting = ".".join(settings.key_path("cluster", "access", "authorized_ip_ranges"))
+    return [
+        f"{setting} lists {cidr}, a documentation range (RFC 5737) that no real client has: replace it with "
+        "the public ranges of your deployers and CI runners before `pulumi up`"
+        for cidr in settings.cluster.access.documentation_ranges
+    ]
+
+
 #: Rules across blocks, each with the settings it reads. When some settings are wrong, the rules
 #: that read only sound ones still run, so that one mistake does not hide another.
 RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
@@ -122,4 +159,6 @@ RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iter
     (("location", "cluster"), _pool_zones_offered),
     (("location", "database"), _database_zones_offered),
     (("cluster",), _kubernetes_support),
+    (("network", "registry"), _registry_private_endpoint),
+    (("protect_data", "cluster"), _api_server_restricted),
 )

@@ -56,4 +56,5 @@ class LogsSettings(Settings):
 
 
 class RegistrySettings(Settings):
-    sku: Literal["Basic", "Standard", "Premium"] = "Basic"
+    #: Premium, the only tier with private endpoints (prod's default); dev sets Basic.
+    sku: Literal["Basic", "Standard", "Premium"] = "Premium"

@@ -278,6 +278,8 @@ KubernetesVersion = Annotated[
     str, _matching(r"\d+\.\d+(?:\.\d+)?", "must be MAJOR.MINOR or MAJOR.MINOR.PATCH such as 1.36")
 ]
 Cidr = Annotated[str, _checked(_ipv4_cidr)]
+#: The private address ranges (RFC 1918): never a client's address as a public endpoint sees it.
+PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 Subnet = Annotated[Cidr, _checked(_azure_subnet)]
 DatabaseSku = Annotated[
     str, _matching(_VM_SIZE, "must be a flexible server compute size such as Standard_B2s or Standard_D4ds_v5")

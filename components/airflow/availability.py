@@ -1,0 +1,84 @@
+"""Chart values that keep Airflow up through node drains and zone losses, and tasks through spot.
+
+Chart 1.20.0 reads, per component, ``replicas``, ``podDisruptionBudget`` ({enabled, config}, the
+config copied verbatim into the PodDisruptionBudget's spec) and ``topologySpreadConstraints``
+(copied into the pod spec); its pods carry the labels ``tier``, ``component`` and ``release``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import node_start
+from components.config import AirflowSettings, duration_seconds
+from components.platform import NodePlacement
+
+#: Chart value key -> the ``component`` label the chart puts on that component's pods.
+HIGHLY_AVAILABLE = {"scheduler": "scheduler", "apiServer": "api-server", "triggerer": "triggerer"}
+ZONE_KEY = "topology.kubernetes.io/zone"
+HOSTNAME_KEY = "kubernetes.io/hostname"
+
+
+def _replicas(settings: AirflowSettings, component: str) -> int:
+    return {
+        "scheduler": settings.replicas.scheduler,
+        "apiServer": settings.replicas.api_server,
+        "triggerer": settings.replicas.triggerer,
+    }[component]
+
+
+def spread(label: str, release: str, placement: NodePlacement) -> list[dict[str, Any]]:
+    """One pod per zone, then per node, as far as the pool allows.
+
+    Across zones it is a rule where the pool spans zones (the autoscaler adds a node in the zone
+    that lacks one), a preference where it does not; across nodes always a preference, so a
+    pool at one node still runs every replica. ``pod-template-hash`` counts only the pods of
+    one rollout, so a rolling update is not held back by the pods it replaces.
+    """
+    selector = {"matchLabels": {"tier": "airflow", "component": label, "release": release}}
+    zone_rule = "DoNotSchedule" if len(placement.zones) > 1 else "ScheduleAnyway"
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": rule,
+            "labelSelector": selector,
+            "matchLabelKeys": ["pod-template-hash"],
+        }
+        for key, rule in ((ZONE_KEY, zone_rule), (HOSTNAME_KEY, "ScheduleAnyway"))
+    ]
+
+
+def availability_values(settings: AirflowSettings, release: str, placement: NodePlacement) -> dict[str, Any]:
+    """Per component: replicas, a disruption budget when there are two or more, and the spread.
+
+    ``maxUnavailable: 1`` (the chart's own config) lets a drain take one pod at a time; with one
+    replica a budget would either block drains (minAvailable 1) or protect nothing, so it is off.
+    """
+    values: dict[str, Any] = {}
+    for component, label in HIGHLY_AVAILABLE.items():
+        replicas = _replicas(settings, component)
+        values[component] = {
+            "replicas": replicas,
+            "podDisruptionBudget": {"enabled": replicas > 1, "config": {"maxUnavailable": 1}},
+            "topologySpreadConstraints": spread(label, release, placement),
+        }
+    return values
+
+
+def task_recovery_config(settings: AirflowSettings) -> dict[str, dict[str, Any]]:
+    """Airflow 3.1.8 config: retries for evicted tasks, and a queued timeout above a node's start.
+
+    ``[kubernetes_executor] worker_pods_pending_timeout`` is no option of Airflow 3.1.8 nor of the
+    cncf-kubernetes provider: a task whose pod is Pending stays queued, and
+    ``[scheduler] task_queued_timeout`` is what retries or fails it.
+    """
+    override = settings.task_queued_timeout
+    queued = node_start.task_queued_timeout_seconds(None if override is None else float(duration_seconds(override)))
+    return {
+        "core": {
+            "default_task_retries": settings.task_retries.count,
+            "default_task_retry_delay": int(duration_seconds(settings.task_retries.delay)),
+        },
+        "scheduler": {"task_queued_timeout": queued},
+    }

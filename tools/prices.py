@@ -1,0 +1,91 @@
+"""``data/prices.yaml`` as a strict table: dated list prices for one region and the usage assumptions
+the idle cost (:mod:`tools.cost`) multiplies them by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import Field
+
+from tools.estimate import DATA, Table
+
+PRICES = DATA / "prices.yaml"
+
+
+class Price(Table):
+    usd: float = Field(ge=0)
+    #: "GB" and "10M samples" are usage: the quantity is already a month's.
+    per: Literal["hour", "day", "month", "GB-month", "GB", "10M samples"]
+    source: str = Field(pattern=r"^https://")
+    query: str | None = None
+    note: str | None = None
+    as_of: date
+    seen_in: tuple[str, ...] = ()
+
+
+class Prices(Table):
+    aks_tier: dict[str, Price]
+    vm: dict[str, Price]
+    load_balancer: Price
+    public_ip: Price
+    postgres_compute: dict[str, Price]
+    postgres_storage: Price
+    postgres_backup_lrs: Price
+    postgres_backup_geo: Price
+    registry: dict[str, Price]
+    blob_hot: dict[str, Price]
+    private_dns_zone: Price
+    private_endpoint: Price
+    log_analytics_ingestion: Price
+    log_analytics_retention: Price
+    prometheus_ingestion: Price
+    grafana_standard: Price
+
+
+class Assumptions(Table):
+    task_log_gb_per_day: float = Field(ge=0)
+    unexpired_log_days: int = Field(ge=0)
+    database_size_gb: float = Field(ge=0)
+    database_change_gb_per_day: float = Field(ge=0)
+    container_log_gb_per_day: float = Field(ge=0)
+    log_analytics_included_days: int = Field(ge=0)
+    prometheus_samples_per_minute: float = Field(ge=0)
+
+
+class PriceTable(Table):
+    """``data/prices.yaml``: dated list prices for one region, and the stated usage assumptions."""
+
+    region: str
+    currency: Literal["USD"]
+    terms: str
+    hours_per_month: float = Field(gt=0)
+    assumptions: Assumptions
+    prices: Prices
+    no_charge: dict[str, str]
+
+    def monthly(self, price: Price, quantity: float) -> float:
+        per_month = {"hour": self.hours_per_month, "day": self.hours_per_month / 24}
+        per_month |= {"month": 1, "GB-month": 1, "GB": 1, "10M samples": 1}
+        return price.usd * per_month[price.per] * quantity
+
+    @property
+    def as_of(self) -> date:
+        """The oldest price's date: the table is at least this old."""
+        return min(price.as_of for price in _all_prices(self.prices))
+
+
+def _all_prices(prices: Prices) -> Iterable[Price]:
+    for value in dict(prices).values():
+        if isinstance(value, Price):
+            yield value
+        else:
+            yield from value.values()
+
+
+def load_prices(path: Path = PRICES) -> PriceTable:
+    return PriceTable.model_validate(yaml.safe_load(path.read_text()))
