@@ -7,19 +7,15 @@ test_airflow_chart), and the labels the spread selects are read from the chart's
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
 from components.airflow.availability import HIGHLY_AVAILABLE, HOSTNAME_KEY, ZONE_KEY
 from components.airflow.values import RELEASE_NAME
-from tests.test_airflow_chart import schema_validator, template_values, user_values
+from tests.test_airflow_chart import chart_source, schema_validator, template_values, user_values
 from tests.test_guards import with_settings
-from tools.offline import ROOT, run_program
+from tools.offline import run_program
 
-#: The chart's templates at the commit the chart 1.20.0 files came from (the brief's mirror).
-CHART_MIRROR = ROOT.parent / ".mirror" / "n-badtke-cg+airflow" / "repo"
-CHART_COMMIT = "64875d3e"
 DEPLOYMENTS = {
     "scheduler": "scheduler/scheduler-deployment.yaml",
     "apiServer": "api-server/api-server-deployment.yaml",
@@ -28,14 +24,7 @@ DEPLOYMENTS = {
 
 
 def chart_template(path: str) -> str:
-    found = subprocess.run(
-        ["git", "-C", str(CHART_MIRROR), "show", f"{CHART_COMMIT}:chart/templates/{path}"],
-        capture_output=True,
-        text=True,
-    )
-    if found.returncode != 0:
-        pytest.skip(f"chart templates not found at {CHART_MIRROR} ({found.stderr.strip()})")
-    return found.stdout
+    return chart_source(f"templates/{path}")
 
 
 @pytest.mark.parametrize("component", sorted(HIGHLY_AVAILABLE))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,25 @@ def chart_file(name: str) -> Any:
     if document is None:
         pytest.skip(f"official Airflow chart file {name} not found in {chart_dir()} (set AIRFLOW_CHART_DIR)")
     return document
+
+
+#: A git checkout of the chart's source (apache/airflow or a full fork) and the commit of chart 1.20.0,
+#: for what ../shared does not hold: the templates and files/. Set AIRFLOW_CHART_REPO to point elsewhere.
+CHART_COMMIT = "64875d3e"
+
+
+def chart_repo() -> Path:
+    return Path(os.environ.get("AIRFLOW_CHART_REPO", ROOT.parent / ".mirror" / "n-badtke-cg+airflow" / "repo"))
+
+
+def chart_source(path: str) -> str:
+    """A file of the chart's source at 1.20.0 (``templates/…``, ``files/…``), or a skip saying where."""
+    shown = subprocess.run(
+        ["git", "-C", str(chart_repo()), "show", f"{CHART_COMMIT}:chart/{path}"], capture_output=True, text=True
+    )
+    if shown.returncode != 0:
+        pytest.skip(f"chart source {path} not found in {chart_repo()} at {CHART_COMMIT} (set AIRFLOW_CHART_REPO)")
+    return shown.stdout
 
 
 def release(run: ProgramRun) -> DeclaredResource:

@@ -67,10 +67,23 @@ def test_the_job_runs_the_role_sql_as_the_administrator_against_the_servers_name
     }
 
 
-def test_the_administrator_password_is_only_in_the_jobs_own_secret(stack_run):
-    setup = kubernetes_secret(stack_run, DATABASE_ADMIN_PASSWORD.name)
+def in_namespace(run: ProgramRun, type_token: str, name: str, namespace: str) -> DeclaredResource:
+    (found,) = [
+        r
+        for r in run.of_type(type_token)
+        if r.inputs["metadata"]["name"] == name and plain(r.inputs["metadata"]).get("namespace") == namespace
+    ]
+    return found
+
+
+def test_the_administrator_password_is_only_in_the_jobs_own_secret_in_its_own_namespace(stack_run):
+    """The preview identity reads the Airflow namespace's Secrets (Helm's release): not this one."""
+    setup_namespace = f"{release(stack_run).inputs['namespace']}-db-setup"
+    secret = in_namespace(stack_run, SECRET, DATABASE_ADMIN_PASSWORD.name, setup_namespace)
+    setup = plain(secret.inputs["stringData"])
     admin_password = plain(stack_run.one("azure-native:dbforpostgresql:Server").inputs["administratorLoginPassword"])
     assert setup[DATABASE_ADMIN_PASSWORD.key] == admin_password
+    assert role_job(stack_run).inputs["metadata"]["namespace"] == setup_namespace
     holders = [
         s.inputs["metadata"]["name"]
         for s in stack_run.of_type(SECRET)
@@ -111,10 +124,38 @@ def test_the_job_is_named_after_what_it_does():
     assert "admin" not in name.removeprefix("airflow-database-role-")
 
 
+def test_the_setup_namespace_reaches_the_database_and_dns_only(stack_run):
+    setup_namespace = role_job(stack_run).inputs["metadata"]["namespace"]
+    policies = {
+        r.inputs["metadata"]["name"]: plain(r.inputs["spec"])
+        for r in stack_run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if plain(r.inputs["metadata"])["namespace"] == setup_namespace
+    }
+    assert set(policies) == {"airflow-default-deny", "airflow-dns", "airflow-database"}
+    assert policies["airflow-default-deny"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    (rule,) = policies["airflow-database"]["egress"]
+    subnet = next(s for s in stack_run.of_type("azure-native:network:Subnet") if s.inputs.get("delegations"))
+    assert rule == {
+        "to": [{"ipBlock": {"cidr": subnet.inputs["addressPrefix"]}}],
+        "ports": [{"protocol": "TCP", "port": 5432}],
+    }
+    deny = next(
+        r
+        for r in stack_run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if r.name == "default-deny" and plain(r.inputs["metadata"])["namespace"] == setup_namespace
+    )
+    assert role_job(stack_run).urn not in deny.dependencies
+    assert {
+        p.urn
+        for p in stack_run.of_type("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+        if plain(p.inputs["metadata"])["namespace"] == setup_namespace
+    } <= set(role_job(stack_run).dependencies)
+
+
 def test_the_ca_bundle_is_mounted_where_the_chart_mounts_global_volumes(stack_run):
-    config_map = named(stack_run, CONFIG_MAP, DATABASE_CA_CONFIG_MAP)
+    namespace = release(stack_run).inputs["namespace"]
+    config_map = in_namespace(stack_run, CONFIG_MAP, DATABASE_CA_CONFIG_MAP, namespace)
     assert plain(config_map.inputs["data"]) == {DATABASE_CA_KEY: CA_BUNDLE.read_text()}
-    assert config_map.inputs["metadata"]["namespace"] == release(stack_run).inputs["namespace"]
     values = template_values(stack_run)
     (volume,) = [v for v in values["volumes"] if v.get("configMap", {}).get("name") == DATABASE_CA_CONFIG_MAP]
     (mount,) = [m for m in values["volumeMounts"] if m["name"] == volume["name"]]

@@ -83,8 +83,8 @@ def test_deployer_is_cluster_admin_on_the_resource_group_before_the_cluster_exis
     # Its only dependency is the resource group, so it propagates while the cluster is created.
     cluster = stack_run.one(CLUSTER)
     assert cluster.urn not in grant.dependencies
-    namespace = stack_run.one("kubernetes:core/v1:Namespace")
-    assert grant.urn in namespace.dependencies
+    for namespace in stack_run.of_type("kubernetes:core/v1:Namespace"):
+        assert grant.urn in namespace.dependencies, namespace.name
 
 
 @pytest.mark.parametrize(
@@ -184,8 +184,11 @@ def test_the_preview_group_reads_the_airflow_namespace_and_nothing_else():
     run = run_program("dev", overrides=with_settings("dev", "cluster", access={"previewGroupObjectId": PREVIEW_GROUP}))
     (role,) = run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
     (binding,) = run.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-    namespace = run.one("kubernetes:core/v1:Namespace").inputs["metadata"]["name"]
+    namespace = run.one("kubernetes:helm.sh/v3:Release").inputs["namespace"]
     assert role.inputs["metadata"]["namespace"] == binding.inputs["metadata"]["namespace"] == namespace
+    # The database role Job's namespace, which holds the server administrator's password, is not readable.
+    setup = run.one("kubernetes:batch/v1:Job").inputs["metadata"]["namespace"]
+    assert setup != namespace
     assert {verb for rule in role.inputs["rules"] for verb in rule["verbs"]} == {"get", "list", "watch"}
     assert binding.inputs["subjects"] == [
         {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": PREVIEW_GROUP}

@@ -4,15 +4,13 @@ exporter scraped, and the alert rules naming series the exporter and kube-state-
 from __future__ import annotations
 
 import re
-import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
 
 from components.airflow.metrics import STATSD_EXTRA_MAPPINGS, STATSD_SCRAPE_PORT
 from tests.conftest import planned
-from tests.test_airflow_chart import chart_dir, chart_file, coalesce, schema_validator, user_values
+from tests.test_airflow_chart import chart_dir, chart_file, chart_source, coalesce, schema_validator, user_values
 from tests.test_guards import with_settings
 from tests.test_transitions import overrides
 from tools.offline import run_program
@@ -36,9 +34,6 @@ MONITORING_TYPES = (
     "azure-native:monitor:DataCollectionEndpoint",
 )
 MAIL = "oncall@contoso.com"
-#: The Airflow repository at chart 1.20.0's commit, where the chart's files/ live.
-CHART_MIRROR = Path("/work/.mirror/n-badtke-cg+airflow/repo")
-CHART_COMMIT = "64875d3e"
 #: The statsd names Airflow 3.1.8 emits (scheduler_job_runner, task_runner), with the chart's prefix.
 EMITTED = {
     "scheduler heartbeat": "airflow.scheduler_heartbeat",
@@ -70,17 +65,7 @@ def exported_name(statsd: str, mappings: list[dict]) -> tuple[str, dict[str, str
 def exporter_mappings() -> list[dict]:
     """The chart 1.20.0 statsd mapping file (from the chart, else its source at the release commit)."""
     path = chart_dir() / "files" / "statsd-mappings.yml"
-    if path.exists():
-        text = path.read_text()
-    else:
-        shown = subprocess.run(
-            ["git", "-C", str(CHART_MIRROR), "show", f"{CHART_COMMIT}:chart/files/statsd-mappings.yml"],
-            capture_output=True,
-            text=True,
-        )
-        if shown.returncode != 0:
-            pytest.skip(f"the chart's files/statsd-mappings.yml is neither in {chart_dir()} nor in {CHART_MIRROR}")
-        text = shown.stdout
+    text = path.read_text() if path.exists() else chart_source("files/statsd-mappings.yml")
     return yaml.safe_load(text)["mappings"] + STATSD_EXTRA_MAPPINGS
 
 

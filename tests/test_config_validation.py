@@ -336,6 +336,12 @@ BAD_CONFIGURATIONS = [
     case("chart-version-range", {AIRFLOW: {"chartVersion": "1.20"}}, {f"{AIRFLOW}.chartVersion"}, "X.Y.Z"),
     case("namespace-not-dns", {AIRFLOW: {"namespace": "Airflow_NS"}}, {f"{AIRFLOW}.namespace"}, "DNS-1123"),
     case("namespace-kube", {AIRFLOW: {"namespace": "kube-system"}}, {f"{AIRFLOW}.namespace"}, "kube-"),
+    case(
+        "namespace-too-long-for-the-setup-namespace",
+        {AIRFLOW: {"namespace": "a" * 55}},
+        {f"{AIRFLOW}.namespace"},
+        "must be at most 54 characters",
+    ),
     case("image-tag-latest", {AIRFLOW: {"image": {"tag": "latest"}}}, {f"{AIRFLOW}.image.tag"}, "latest"),
     case("image-tag-empty", {AIRFLOW: {"image": {"tag": ""}}}, {f"{AIRFLOW}.image.tag"}, "exact version"),
     case(

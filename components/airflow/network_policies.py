@@ -19,7 +19,6 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.airflow.metrics import STATSD_SCRAPE_PORT
-from components.airflow.role_job import JOB_PREFIX as ROLE_JOB
 from components.airflow.values import API_SERVER_PORT, RELEASE_NAME
 from components.config import PRIVATE_RANGES, AirflowSettings
 from components.platform import Destination, Platform
@@ -75,8 +74,6 @@ class Flows:
     statsd: bool
     #: The connections and variables store, when Airflow reads them from one.
     secrets: Destination | None = None
-    #: Labels of pods outside the chart that reach the database (the job that creates Airflow's role).
-    database_jobs: Sequence[Mapping[str, str]] = ()
     #: What scrapes the statsd exporter (a metrics agent in another namespace), if anything.
     scraper: PodPeer | None = None
     #: Hook for an ingress controller: its namespace's pods may reach the API server. Off by default.
@@ -155,8 +152,6 @@ def policy_specs(flows: Flows) -> dict[str, dict[str, Any]]:
             api_server, {"to": [{"podSelector": _pods(r, TRIGGERER)}], "ports": _ports([TRIGGERER_LOGS_PORT])}
         ),
     }
-    for index, labels in enumerate(flows.database_jobs):
-        specs[f"database-job-{index}"] = _egress({"matchLabels": dict(labels)}, _to(flows.database))
     if flows.secrets is not None:
         specs["secrets"] = _egress(_pods(r, *SECRETS_CLIENTS), _to(flows.secrets))
     if flows.git is not None:
@@ -170,6 +165,39 @@ def policy_specs(flows: Flows) -> dict[str, dict[str, Any]]:
         specs["statsd-ingress"] = _ingress(statsd, *rules)
         specs["statsd"] = _egress(_pods(r), {"to": [{"podSelector": statsd}], "ports": ingest})
     return specs
+
+
+def database_only_specs(database: Destination) -> dict[str, dict[str, Any]]:
+    """A namespace whose pods reach the database and DNS and nothing else, and take no traffic."""
+    everyone: dict[str, Any] = {}
+    dns = PodPeer(DNS["namespace"], DNS["labels"]).peer()
+    return {
+        DEFAULT_DENY: {"podSelector": everyone, "policyTypes": ["Ingress", "Egress"]},
+        "dns": _egress(everyone, {"to": [dns], "ports": _ports([DNS["port"]], "UDP") + _ports([DNS["port"]])}),
+        "database": _egress(everyone, _to(database)),
+    }
+
+
+def declare_policies(
+    specs: Mapping[str, dict[str, Any]], namespace: pulumi.Input[str], parent: pulumi.Resource
+) -> list[pulumi.Resource]:
+    """The policies of ``specs`` in ``namespace``, the default deny last: a pod already running (a
+    re-created namespace's) never loses a flow it needs. The last one is what pods wait for."""
+    allowed = {policy: spec for policy, spec in specs.items() if policy != DEFAULT_DENY}
+    declared: list[pulumi.Resource] = [
+        _policy(policy, spec, namespace, pulumi.ResourceOptions(parent=parent)) for policy, spec in allowed.items()
+    ]
+    deny = _policy(
+        DEFAULT_DENY, specs[DEFAULT_DENY], namespace, pulumi.ResourceOptions(parent=parent, depends_on=declared)
+    )
+    return [*declared, deny]
+
+
+def _policy(
+    policy: str, spec: dict[str, Any], namespace: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> k8s.networking.v1.NetworkPolicy:
+    metadata = k8s.meta.v1.ObjectMetaArgs(name=f"airflow-{policy}", namespace=namespace)
+    return k8s.networking.v1.NetworkPolicy(policy, metadata=metadata, spec=spec, opts=opts)
 
 
 def kubernetes_api_deny(flows: Flows) -> dict[str, Any]:
@@ -191,32 +219,16 @@ class NetworkPolicies(pulumi.ComponentResource):
     def __init__(self, name: str, args: NetworkPoliciesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("airflow-platform:airflow:NetworkPolicies", name, None, opts)
         # Children inherit the provider from this component.
-        child = pulumi.ResourceOptions(parent=self)
-        specs = policy_specs(args.flows)
-        deny = specs.pop(DEFAULT_DENY)
-        self.allowed: list[pulumi.Resource] = [
-            self._policy(policy, spec, args.namespace, child) for policy, spec in specs.items()
-        ]
-        # Deny last: pods already running (a re-created namespace's, the role Job's) never lose a flow they need.
-        self.default_deny = self._policy(
-            DEFAULT_DENY, deny, args.namespace, pulumi.ResourceOptions(parent=self, depends_on=self.allowed)
-        )
+        *self.allowed, self.default_deny = declare_policies(policy_specs(args.flows), args.namespace, self)
         self.kubernetes_api_deny = k8s.apiextensions.CustomResource(
             "deny-kubernetes-api",
             api_version="cilium.io/v2",
             kind="CiliumNetworkPolicy",
             metadata=k8s.meta.v1.ObjectMetaArgs(name="airflow-deny-kubernetes-api", namespace=args.namespace),
             spec=kubernetes_api_deny(args.flows),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({})
-
-    @staticmethod
-    def _policy(
-        policy: str, spec: dict[str, Any], namespace: pulumi.Input[str], opts: pulumi.ResourceOptions
-    ) -> k8s.networking.v1.NetworkPolicy:
-        metadata = k8s.meta.v1.ObjectMetaArgs(name=f"airflow-{policy}", namespace=namespace)
-        return k8s.networking.v1.NetworkPolicy(policy, metadata=metadata, spec=spec, opts=opts)
 
 
 def declare_network_policies(
@@ -241,7 +253,6 @@ def declare_network_policies(
         git=None if repo is None else git_destination(repo),
         statsd=statsd_enabled(values),
         secrets=None if platform.secrets is None else platform.secrets.network,
-        database_jobs=[{"app.kubernetes.io/name": ROLE_JOB}],
         scraper=None if metrics is None else PodPeer(metrics.collector_namespace, metrics.collector_labels),
     )
     return [NetworkPolicies("network-policies", NetworkPoliciesArgs(namespace, flows), opts=opts)]

@@ -2,10 +2,12 @@
 
 It runs :mod:`components.airflow.database_role` with the Airflow image's Python and psycopg2 on the
 control-plane pool, before the Helm release, over TLS verified against the platform's CA bundle.
-The administrator's password is in this Job's own Secret and environment only: no chart value and no
-Airflow pod names that Secret. Jobs are immutable, so the Job is named after a digest of everything
-it does (its spec, the SQL, both passwords' digests): a rotated password or changed SQL replaces it,
-and the replacement runs again; an unchanged one is left alone.
+The administrator's password is in this Job's own Secret and environment only, in a namespace of its
+own: no chart value and no Airflow pod names that Secret, and whoever may read the Airflow namespace
+(the pull-request preview identity reads its Secrets, where Helm keeps the release) cannot read it.
+That namespace's pods reach the database and DNS only. Jobs are immutable, so the Job is named after
+a digest of everything it does (its spec, the SQL, both passwords' digests): a rotated password or
+changed SQL replaces it, and the replacement runs again; an unchanged one is left alone.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.airflow import database_role
+from components.airflow.network_policies import database_only_specs, declare_policies
 from components.airflow.secrets import DATABASE_ADMIN_PASSWORD, DATABASE_ROLE_PASSWORD, SecretKeyRef, digest
 from components.platform import Database, NodePlacement
 
@@ -36,12 +39,15 @@ class DatabaseRoleJobArgs:
     database: Database
     placement: NodePlacement
     image: str
-    namespace: pulumi.Input[str]
-    #: The ConfigMap holding the CA bundle, its key, and where the pods find the file.
+    #: The Job's own namespace, created here.
+    namespace: str
+    #: The ConfigMap holding the CA bundle (created here too), its key, and where the pods find the file.
     ca_config_map: str
     ca_key: str
     ca_path: str
-    #: What must exist before the Job runs (the namespace, the ConfigMap, the registry's pull grant...).
+    #: Whether the namespace denies all traffic but the database and DNS (airflow.networkPolicies).
+    isolated: bool
+    #: What must exist before the Job runs (the cluster, the registry's pull grant...).
     ready: Sequence[pulumi.Resource]
 
 
@@ -121,9 +127,22 @@ class DatabaseRoleJob(pulumi.ComponentResource):
         super().__init__("airflow-platform:airflow:DatabaseRoleJob", name, None, opts)
         db = args.database
         in_cluster = pulumi.ResourceOptions(parent=self)
+        self.namespace = k8s.core.v1.Namespace(
+            "namespace",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ready)),
+        )
+        namespace = self.namespace.metadata.apply(lambda m: m.name)
+        self.policies = declare_policies(database_only_specs(db.network), namespace, self) if args.isolated else []
+        self.ca = k8s.core.v1.ConfigMap(
+            args.ca_config_map,
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=args.ca_config_map, namespace=namespace),
+            data={args.ca_key: db.ca_certificates},
+            opts=in_cluster,
+        )
         self.secret = k8s.core.v1.Secret(
             DATABASE_ADMIN_PASSWORD.name,
-            metadata=k8s.meta.v1.ObjectMetaArgs(name=DATABASE_ADMIN_PASSWORD.name, namespace=args.namespace),
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=DATABASE_ADMIN_PASSWORD.name, namespace=namespace),
             type="Opaque",
             string_data={
                 DATABASE_ADMIN_PASSWORD.key: pulumi.Output.secret(db.admin.password),
@@ -140,7 +159,7 @@ class DatabaseRoleJob(pulumi.ComponentResource):
             "job",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=name_,
-                namespace=args.namespace,
+                namespace=namespace,
                 # A Job that failed (the server unreachable, say) is replaced, so runs again, on the next `pulumi up`.
                 annotations={"pulumi.com/replaceUnready": "true"},
             ),
@@ -149,7 +168,7 @@ class DatabaseRoleJob(pulumi.ComponentResource):
             # wait outlasts the Job's own deadline, so the failure is the Job's, with its reason.
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[*args.ready, *db.ready, self.secret],
+                depends_on=[*args.ready, *db.ready, self.secret, self.ca, *self.policies],
                 custom_timeouts=pulumi.CustomTimeouts(create="15m", update="15m"),
             ),
         )

@@ -121,24 +121,14 @@ class Network(pulumi.ComponentResource):
             if args.settings.private_endpoints
             else None
         )
-        self.postgres_dns_zone = privatedns.PrivateZone(
+        self.postgres_dns_zone, self.postgres_dns_link = linked_private_zone(
             "postgres-dns",
+            zone_name=args.postgres_dns_zone,
+            link_name=pulumi.Output.concat(args.virtual_network_name, "-link"),
             resource_group_name=rg,
-            private_zone_name=args.postgres_dns_zone,
-            location="global",
+            virtual_network_id=vnet.id,
             tags=args.tags,
-            opts=child,
-        )
-        self.postgres_dns_link = privatedns.VirtualNetworkLink(
-            "postgres-dns-link",
-            resource_group_name=rg,
-            private_zone_name=self.postgres_dns_zone.name,
-            virtual_network_link_name=pulumi.Output.concat(args.virtual_network_name, "-link"),
-            virtual_network=privatedns.SubResourceArgs(id=vnet.id),
-            registration_enabled=False,
-            location="global",
-            tags=args.tags,
-            opts=child,
+            parent=self,
         )
         self.virtual_network = vnet
         self.register_outputs(
@@ -151,3 +141,36 @@ class Network(pulumi.ComponentResource):
                 "postgresDnsZoneId": self.postgres_dns_zone.id,
             }
         )
+
+
+def linked_private_zone(
+    name: str,
+    *,
+    zone_name: pulumi.Input[str],
+    link_name: pulumi.Input[str],
+    resource_group_name: pulumi.Input[str],
+    virtual_network_id: pulumi.Input[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> tuple[privatedns.PrivateZone, privatedns.VirtualNetworkLink]:
+    """A private DNS zone the VNet resolves (``<name>``, ``<name>-link``); records come from the service."""
+    zone = privatedns.PrivateZone(
+        name,
+        resource_group_name=resource_group_name,
+        private_zone_name=zone_name,
+        location="global",
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    link = privatedns.VirtualNetworkLink(
+        f"{name}-link",
+        resource_group_name=resource_group_name,
+        private_zone_name=zone.name,
+        virtual_network_link_name=link_name,
+        virtual_network=privatedns.SubResourceArgs(id=virtual_network_id),
+        registration_enabled=False,
+        location="global",
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return zone, link

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pulumi
 import yaml
-from pulumi_azure_native import network, privatedns
+from pulumi_azure_native import network
 
 from components.azure.endpoints import public_endpoint
+from components.azure.network import linked_private_zone
 from components.platform import Destination
 
 FACTS_FILE = Path(__file__).resolve().parents[2] / "data" / "azure-private-link.yaml"
@@ -94,24 +95,14 @@ class PrivateLink(pulumi.ComponentResource):
         zone_name = zone_of(args.service)
         # One endpoint per service in the stack's resource group.
         endpoint_name = f"pe-{args.service}"
-        self.zone = privatedns.PrivateZone(
+        self.zone, self.link = linked_private_zone(
             f"{name}-dns",
+            zone_name=zone_name,
+            link_name=f"{endpoint_name}-link",
             resource_group_name=where.resource_group_name,
-            private_zone_name=zone_name,
-            location="global",
+            virtual_network_id=where.virtual_network_id,
             tags=where.tags,
-            opts=child,
-        )
-        self.link = privatedns.VirtualNetworkLink(
-            f"{name}-dns-link",
-            resource_group_name=where.resource_group_name,
-            private_zone_name=self.zone.name,
-            virtual_network_link_name=f"{endpoint_name}-link",
-            virtual_network=privatedns.SubResourceArgs(id=where.virtual_network_id),
-            registration_enabled=False,
-            location="global",
-            tags=where.tags,
-            opts=child,
+            parent=self,
         )
         self.endpoint = network.PrivateEndpoint(
             f"{name}-endpoint",

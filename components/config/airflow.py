@@ -59,6 +59,11 @@ class GitSyncSettings(Settings):
     known_hosts: str | None = None
 
 
+#: Kubernetes names a namespace with a DNS-1123 label.
+MAX_NAMESPACE_LENGTH = 63
+DATABASE_SETUP_SUFFIX = "-db-setup"
+
+
 class AirflowSettings(Settings):
     chart_version: ChartVersion = "1.20.0"
     namespace: KubernetesNamespace = "airflow"
@@ -76,8 +81,21 @@ class AirflowSettings(Settings):
         None, description="unset: derived from data/node-start-times.yaml; never shorter than a node's start"
     )
 
+    @property
+    def database_setup_namespace(self) -> str:
+        """The namespace of the Job that sets up Airflow's database role, apart from Airflow's own."""
+        return f"{self.namespace}{DATABASE_SETUP_SUFFIX}"
+
     def problems(self) -> Iterator[Problem]:
         yield from queued_timeout_problems(self, "task_queued_timeout", self.task_queued_timeout)
+        if len(self.database_setup_namespace) > MAX_NAMESPACE_LENGTH:
+            longest = MAX_NAMESPACE_LENGTH - len(DATABASE_SETUP_SUFFIX)
+            yield Problem(
+                self.key_path("namespace"),
+                self.namespace,
+                f"must be at most {longest} characters: the database role Job's namespace adds "
+                f"{DATABASE_SETUP_SUFFIX!r} to it, and a namespace name has at most {MAX_NAMESPACE_LENGTH}",
+            )
         if self.worker_pods_creation_batch_size > self.parallelism:
             yield Problem(
                 self.key_path("worker_pods_creation_batch_size"),
