@@ -71,7 +71,9 @@ def run_role_job(server: LocalServer, setup: RoleSetup, password: str) -> None:
         network=None,
         ready=[],
     )
-    args = DatabaseRoleJobArgs(database, NodePlacement("cp", {}), "image", "ns", "ca", "roots.pem", server.ca_cert, [])
+    args = DatabaseRoleJobArgs(
+        database, NodePlacement("cp", {}), "image", "ns", "ca", "roots.pem", server.ca_cert, isolated=True, ready=[]
+    )
     (container,) = job_spec(args, server.host)["template"]["spec"]["containers"]
     secrets = {DATABASE_ADMIN_PASSWORD.key: server.admin_password, DATABASE_ROLE_PASSWORD.key: password}
     env = {e["name"]: e.get("value") or secrets[e["valueFrom"]["secretKeyRef"]["key"]] for e in container["env"]}
