@@ -29,12 +29,33 @@ class Figure(Table):
     sources: list[str] = Field(min_length=1)
 
 
+class ImageSize(Table):
+    reference: str
+    compressed_mb: float = Field(gt=0)
+    sources: list[str] = Field(min_length=1)
+
+
+class DownloadRate(Table):
+    mb_per_second: float = Field(gt=0)
+    sources: list[str] = Field(min_length=1)
+
+
+class ColdStart(Table):
+    """Typical figures for a node from zero, step by step (the plan's cold start), not bounds."""
+
+    vm_provisioning: Figure
+    node_join: Figure
+    image: ImageSize
+    download: DownloadRate
+
+
 class NodeStartTimes(Table):
     seen: date
     node_ready: Figure
     image_pull: Figure
     margin_minutes: float = Field(ge=0)
     margin_source: str
+    cold_start: ColdStart
 
     @property
     def minutes(self) -> float:

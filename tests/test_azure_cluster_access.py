@@ -136,14 +136,22 @@ def test_prod_restricts_the_api_server_and_the_plan_warns_of_the_example_range(d
     ],
 )
 def test_bad_access_settings_are_refused_naming_the_setting(access, protect, setting, message):
-    overrides = {**with_settings("dev", "cluster", access=access), "airflow-platform:protectData": protect}
+    overrides = {
+        **with_settings("dev", "cluster", access=access),
+        **with_settings("dev", "pause", schedule={"enabled": not protect}),
+        "airflow-platform:protectData": protect,
+    }
     with pytest.raises(ConfigurationError) as refused:
         run_program("dev", overrides=overrides)
     assert setting in str(refused.value) and message in str(refused.value)
 
 
 def test_a_private_api_server_is_enough_for_protected_data_and_reached_in_the_node_subnet():
-    overrides = {**with_settings("dev", "cluster", access={"private": True}), "airflow-platform:protectData": True}
+    overrides = {
+        **with_settings("dev", "cluster", access={"private": True}),
+        **with_settings("dev", "pause", schedule={"enabled": False}),
+        "airflow-platform:protectData": True,
+    }
     run = run_program("dev", overrides=overrides)
     assert run.one(CLUSTER).inputs["apiServerAccessProfile"]["enablePrivateCluster"] is True
 

@@ -80,10 +80,14 @@ def test_a_new_stack_is_protected_though_the_dev_template_is_not():
     derived = derive_config(DEV, [("logs.retentionDays", 30), RANGES])
     assert derived.values[PROTECT] is True
     assert program_settings("staging", {}, derived.values, {}).protect_data is True
-    (note,) = derived.notes
+    note, paused = derived.notes
     assert "protectData: true for this stack, although the template dev sets false" in note
     assert "--set protectData=false" in note
     assert "cluster.access.authorizedIpRanges" in note
+    # dev pauses on a schedule; a protected stack never does.
+    assert derived.values["airflow-platform:pause"]["schedule"]["enabled"] is False
+    assert "pause.schedule.enabled: false for this stack" in paused
+    assert DEV["airflow-platform:pause"]["schedule"]["enabled"] is True, "the template itself is left as it was"
 
 
 def test_a_new_protected_stack_without_api_server_ranges_is_refused_naming_the_setting():

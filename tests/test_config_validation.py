@@ -418,6 +418,18 @@ BAD_CONFIGURATIONS = [
         "CPU quantity such as 500m",
     ),
     case(
+        "process-memory-over-its-limit",
+        {AIRFLOW: {"resources": {"scheduler": {"cpu": "500m", "memory": "4Gi", "memoryLimit": "2Gi"}}}},
+        {f"{AIRFLOW}.resources.scheduler.memory"},
+        "must not exceed memoryLimit (2Gi)",
+    ),
+    case(
+        "process-cpu-not-a-quantity",
+        {AIRFLOW: {"resources": {"apiServer": {"cpu": "half", "memory": "1Gi", "memoryLimit": "2Gi"}}}},
+        {f"{AIRFLOW}.resources.apiServer.cpu"},
+        "CPU quantity such as 500m",
+    ),
+    case(
         "requests-missing-memory",
         {AIRFLOW: {"taskPod": {"requests": {"cpu": "1"}}}},
         {f"{AIRFLOW}.taskPod.requests.memory"},
@@ -579,6 +591,26 @@ BAD_CONFIGURATIONS = [
         {CLUSTER: {"autoscaler": {"scaleDownUnneededTime": "600s"}}},
         {f"{CLUSTER}.autoscaler.scaleDownUnneededTime"},
         "must be whole minutes such as 10m",
+    ),
+    # -- the pause schedule
+    case(
+        "pause-schedule-on-protected-stack",
+        {f"{PROJECT}:protectData": "true", CLUSTER: {"access": {"authorizedIpRanges": ["198.51.100.0/24"]}}}
+        | {f"{PROJECT}:pause": {"schedule": {"enabled": True}}},
+        {f"{PROJECT}:pause.schedule.enabled"},
+        "must be false while protectData is true",
+    ),
+    case(
+        "pause-schedule-time-zone-and-clock",
+        {f"{PROJECT}:pause": {"schedule": {"timezone": "CET+1", "resumeAt": "7:00"}}},
+        {f"{PROJECT}:pause.schedule.timezone", f"{PROJECT}:pause.schedule.resumeAt"},
+        "must be an IANA time zone such as Europe/Amsterdam",
+    ),
+    case(
+        "pause-schedule-overnight",
+        {f"{PROJECT}:pause": {"schedule": {"resumeAt": "19:00", "pauseAt": "07:00"}}},
+        {f"{PROJECT}:pause.schedule.pauseAt"},
+        "must be later than resumeAt (19:00)",
     ),
 ]
 

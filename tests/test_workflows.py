@@ -209,3 +209,34 @@ def test_kubelogin_is_installed_after_the_azure_login_and_before_every_pulumi_ru
             assert len(installs) == 1, f"{file}: kubelogin is not installed once"
             assert uses.index("azure/login") < installs[0] < uses.index("pulumi/actions"), file
             assert "GITHUB_PATH" in steps[installs[0]]["run"], f"{file}: kubelogin is not put on the PATH"
+
+
+def test_the_pause_workflow_runs_the_tool_hourly_for_each_stack_with_a_schedule_and_oidc_only():
+    from components.config import settings_from_config
+    from tools.offline import stack_config
+
+    pause = workflow("pause.yml")
+    # GitHub's cron is UTC: hourly, and the tool decides from the stack's own schedule and time zone.
+    (cron,) = pause["on"]["schedule"]
+    assert cron["cron"].split()[1:] == ["*", "*", "*", "*"]
+    assert pause["on"]["workflow_dispatch"]["inputs"]["action"]["options"] == ["scheduled", "pause", "resume"]
+    (job,) = pause["jobs"].values()
+    stacks = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
+    scheduled = [
+        stack
+        for stack in stacks
+        if settings_from_config("airflow-platform", stack, *stack_config(stack)).pause.schedule.enabled
+    ]
+    assert scheduled and job["strategy"]["matrix"]["stack"] == scheduled
+    assert "prod" not in scheduled
+    # Never under a running `pulumi up` of the same stack, and never cancelled half-way.
+    assert job["concurrency"] == {"group": "update-${{ matrix.stack }}", "cancel-in-progress": False}
+    assert logs_in_to_azure(job) and "environment" not in job
+    (run,) = [step for step in job["steps"] if "tools.pause" in step.get("run", "")]
+    assert run["run"] == '.venv/bin/python -m tools.pause "$ACTION" "$STACK"'
+    assert run["env"] == {"ACTION": "${{ inputs.action || 'scheduled' }}", "STACK": "${{ matrix.stack }}"}
+    uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
+    assert uses.index("pulumi/actions") < job["steps"].index(run)
+    assert uses.index("azure/login") < job["steps"].index(run)
+    (pulumi,) = steps_using(job, "pulumi/actions")
+    assert "command" not in pulumi.get("with", {}), "the CLI only: the tool runs it"

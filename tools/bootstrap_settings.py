@@ -108,6 +108,14 @@ def derive_config(
             "keeps its API server off the open internet: give it --set 'cluster.access.authorizedIpRanges=[...]' "
             "(your deployers' and CI runners' public ranges)"
         )
+        schedule = values.get(f"{project}:pause", {}).get("schedule", {})
+        if schedule.get("enabled"):
+            # A protected stack is never paused: the template's schedule does not come along.
+            schedule["enabled"] = False
+            notes.append(
+                f"pause.schedule.enabled: false for this stack, although the template {template_name} pauses "
+                "on a schedule: a protected stack is never paused"
+            )
     return DerivedConfig(values=values, withheld_secrets=withheld, notes=tuple(notes))
 
 

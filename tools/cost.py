@@ -35,6 +35,8 @@ class CostLine:
     unit: str
     #: None when the table has no price for it.
     monthly_usd: float | None
+    #: Rests on an estimate: a price never seen in a copy (no ``seen_in``), or a usage assumption's quantity.
+    estimated: bool
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,22 @@ class CostEstimate:
     def total_usd(self) -> float:
         return sum(line.monthly_usd or 0.0 for line in self.lines)
 
+    @property
+    def estimated_usd(self) -> float:
+        """The part of the total that rests on unconfirmed prices or usage assumptions."""
+        return sum(line.monthly_usd or 0.0 for line in self.lines if line.estimated)
+
 
 Charges = Callable[[DeclaredResource, ProgramRun, PriceTable], list[CostLine]]
 
 
 def _priced(table: PriceTable, price: Price | None, quantity: float) -> float | None:
     return None if price is None else table.monthly(price, quantity)
+
+
+def _estimated(price: Price | None, assumed: bool = False) -> bool:
+    """Whether a line's figure rests on an unconfirmed price or on a quantity from ``assumptions``."""
+    return price is not None and (assumed or not price.seen_in)
 
 
 def _idle_nodes(pool: Mapping[str, Any]) -> int:
@@ -68,21 +80,26 @@ def _node_line(resource: DeclaredResource, pool: Mapping[str, Any], table: Price
     name = pool.get("name") or pool.get("agentPoolName")
     spot = ", spot: at most this" if pool.get("scaleSetPriority") == "Spot" else ""
     basis = "minCount" if pool.get("enableAutoScaling") else "count"
-    monthly = 0.0 if nodes == 0 else _priced(table, table.prices.vm.get(size), nodes)
-    return CostLine(resource, f"{nodes} x {size} nodes: pool {name} at {basis}{spot}", nodes, "nodes", monthly)
+    price = table.prices.vm.get(size)
+    monthly = 0.0 if nodes == 0 else _priced(table, price, nodes)
+    charge = f"{nodes} x {size} nodes: pool {name} at {basis}{spot}"
+    return CostLine(resource, charge, nodes, "nodes", monthly, _estimated(price))
 
 
 def _cluster(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
     tier = resource.input_at("sku.tier") or "Free"
-    lines = [CostLine(resource, f"AKS {tier} tier", 1, "cluster", _priced(table, table.prices.aks_tier.get(tier), 1))]
+    fee = table.prices.aks_tier.get(tier)
+    lines = [CostLine(resource, f"AKS {tier} tier", 1, "cluster", _priced(table, fee, 1), _estimated(fee))]
     lines += [_node_line(resource, pool, table) for pool in resource.inputs.get("agentPoolProfiles") or ()]
     outbound_lb = (resource.input_at("networkProfile.outboundType") or "loadBalancer") == "loadBalancer"
     if outbound_lb and (resource.input_at("networkProfile.loadBalancerSku") or "standard").lower() == "standard":
-        prices = table.prices
+        rule, address = table.prices.load_balancer, table.prices.public_ip
         lines.append(
-            CostLine(resource, "outbound load balancer rule", 1, "rule", table.monthly(prices.load_balancer, 1))
+            CostLine(resource, "outbound load balancer rule", 1, "rule", table.monthly(rule, 1), _estimated(rule))
         )
-        lines.append(CostLine(resource, "outbound public IP", 1, "address", table.monthly(prices.public_ip, 1)))
+        lines.append(
+            CostLine(resource, "outbound public IP", 1, "address", table.monthly(address, 1), _estimated(address))
+        )
     return lines
 
 
@@ -101,13 +118,16 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
     geo = resource.input_at("backup.geoRedundantBackup") == "Enabled"
     backup_gb = assumed.database_size_gb + assumed.database_change_gb_per_day * retention_days
     billable_backup_gb = max(0.0, backup_gb - storage_gb)
+    compute = prices.postgres_compute.get(sku)
+    backup = prices.postgres_backup_geo if geo else prices.postgres_backup_lrs
     return [
         CostLine(
             resource,
             f"{copies} x PostgreSQL {sku} compute{with_standby}",
             copies,
             "servers",
-            _priced(table, prices.postgres_compute.get(sku), copies),
+            _priced(table, compute, copies),
+            _estimated(compute),
         ),
         CostLine(
             resource,
@@ -115,6 +135,7 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
             storage_gb * copies,
             "GB",
             table.monthly(prices.postgres_storage, storage_gb * copies),
+            _estimated(prices.postgres_storage),
         ),
         CostLine(
             resource,
@@ -122,18 +143,17 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
             f" {storage_gb:g} GB included",
             billable_backup_gb,
             "GB",
-            table.monthly(prices.postgres_backup_geo if geo else prices.postgres_backup_lrs, billable_backup_gb),
+            table.monthly(backup, billable_backup_gb),
+            # The backup's size is the assumed database size and daily changes.
+            _estimated(backup, assumed=True),
         ),
     ]
 
 
 def _registry(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
     sku = resource.input_at("sku.name")
-    return [
-        CostLine(
-            resource, f"container registry {sku}", 1, "registry", _priced(table, table.prices.registry.get(sku), 1)
-        )
-    ]
+    fee = table.prices.registry.get(sku)
+    return [CostLine(resource, f"container registry {sku}", 1, "registry", _priced(table, fee, 1), _estimated(fee))]
 
 
 def _same_account(resource: DeclaredResource, account: DeclaredResource) -> bool:
@@ -162,15 +182,18 @@ def _storage_account(resource: DeclaredResource, run: ProgramRun, table: PriceTa
     days = _log_days(resource, run, table)
     stored_gb = table.assumptions.task_log_gb_per_day * days
     charge = f"task logs {table.assumptions.task_log_gb_per_day:g} GB/day kept {days:g} days, Hot {sku}"
-    return [CostLine(resource, charge, stored_gb, "GB", _priced(table, table.prices.blob_hot.get(sku), stored_gb))]
+    price = table.prices.blob_hot.get(sku)
+    return [CostLine(resource, charge, stored_gb, "GB", _priced(table, price, stored_gb), _estimated(price, True))]
 
 
 def _private_zone(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
-    return [CostLine(resource, "private DNS zone", 1, "zone", table.monthly(table.prices.private_dns_zone, 1))]
+    zone = table.prices.private_dns_zone
+    return [CostLine(resource, "private DNS zone", 1, "zone", table.monthly(zone, 1), _estimated(zone))]
 
 
 def _private_endpoint(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
-    return [CostLine(resource, "private endpoint", 1, "endpoint", table.monthly(table.prices.private_endpoint, 1))]
+    endpoint = table.prices.private_endpoint
+    return [CostLine(resource, "private endpoint", 1, "endpoint", table.monthly(endpoint, 1), _estimated(endpoint))]
 
 
 def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
@@ -186,6 +209,7 @@ def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTabl
             monthly_gb,
             "GB",
             table.monthly(prices.log_analytics_ingestion, monthly_gb),
+            _estimated(prices.log_analytics_ingestion, assumed=True),
         ),
         CostLine(
             resource,
@@ -193,6 +217,7 @@ def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTabl
             kept_gb,
             "GB",
             table.monthly(prices.log_analytics_retention, kept_gb),
+            _estimated(prices.log_analytics_retention, assumed=True),
         ),
     ]
 
@@ -208,6 +233,7 @@ def _metrics_workspace(resource: DeclaredResource, run: ProgramRun, table: Price
             tens_of_millions,
             "10M samples",
             table.monthly(table.prices.prometheus_ingestion, tens_of_millions),
+            _estimated(table.prices.prometheus_ingestion, assumed=True),
         )
     ]
 
@@ -220,6 +246,7 @@ def _grafana(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> 
             1,
             "instance",
             table.monthly(table.prices.grafana_standard, 1),
+            _estimated(table.prices.grafana_standard),
         )
     ]
 

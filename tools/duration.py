@@ -131,6 +131,26 @@ class DurationEstimate:
     unlisted_types: tuple[str, ...]
 
 
+#: What no program can be faster than: the slower of the cluster (with the pool Airflow runs on) and
+#: the database server, then the Helm release. Steps of these types make it up.
+FLOOR_INFRASTRUCTURE = ("azure-native:containerservice:AgentPool", "azure-native:dbforpostgresql:Server")
+FLOOR_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def floor_minutes(estimate: DurationEstimate) -> float:
+    """The slowest of the cluster's System pool and the database server, plus the release's own minutes.
+
+    What the estimate spends beyond it is what the program puts between those and the release.
+    """
+    infrastructure = [
+        done
+        for resource, _, done in estimate.steps
+        if resource.type in FLOOR_INFRASTRUCTURE and resource.inputs.get("mode", "System") == "System"
+    ]
+    release = [minutes for resource, minutes, _ in estimate.steps if resource.type == FLOOR_RELEASE]
+    return max(infrastructure, default=0.0) + sum(release)
+
+
 def estimate_duration(run: ProgramRun, times: ProvisioningTimes) -> DurationEstimate:
     """The critical path of a ``pulumi up`` that creates the whole stack."""
     by_urn = {r.urn: r for r in run.resources}

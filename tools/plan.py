@@ -18,12 +18,22 @@ from pydantic import ValidationError
 
 from components.config import ConfigurationError, access_warnings, settings_from_config
 from components.kubernetes_versions import check_date, support_warnings
+from tools.capacity import capacity_lines
+from tools.cold_start import estimate_cold_start
 from tools.compare import main as compare
 from tools.cost import estimate_idle_cost
 from tools.duration import estimate_duration, load_provisioning_times
 from tools.offline import ROOT, OfflineConfigError, run_program, stack_config
+from tools.paused_cost import paused_cost
 from tools.plan_document import plan_document, render_json, resource_keys
-from tools.plan_text import os_disk_notes, render_cost, render_duration, render_outputs, render_tree
+from tools.plan_text import (
+    os_disk_notes,
+    render_cold_start,
+    render_cost,
+    render_duration,
+    render_outputs,
+    render_tree,
+)
 from tools.prices import load_prices
 from tools.snapshots import stack_names, update_snapshots
 
@@ -90,7 +100,18 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print()
     print("\n".join(render_duration(estimate_duration(run, times), keys)))
     print()
-    print("\n".join(render_cost(estimate_idle_cost(run, table), table, keys)))
+    print("\n".join(capacity_lines(run)))
+    print()
+    idle = estimate_idle_cost(run, table)
+    # A protected stack is never paused (tools.pause refuses it): no paused figure for it.
+    schedule = settings.pause.schedule
+    weekly = schedule.paused_hours_per_week if schedule.enabled else None
+    paused = None if settings.protect_data else paused_cost(idle, weekly)
+    print("\n".join(render_cost(idle, table, keys, paused)))
+    cold_start = estimate_cold_start(run, table)
+    if cold_start is not None:
+        print()
+        print("\n".join(render_cold_start(cold_start)))
     return 0
 
 

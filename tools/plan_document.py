@@ -14,6 +14,7 @@ from pulumi.runtime import rpc
 
 from components.config import SECRET_MARK
 from components.guards import PROVIDER_KEY
+from tools.cold_start import ColdStartEstimate, estimate_cold_start
 from tools.cost import estimate_idle_cost
 from tools.duration import ProvisioningTimes, estimate_duration
 from tools.offline import DeclaredResource, ProgramRun, strings_in
@@ -132,6 +133,7 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) 
                 "region": table.region,
                 "pricesAsOf": table.as_of.isoformat(),
                 "totalUsd": rounded(cost.total_usd),
+                "estimatedUsd": rounded(cost.estimated_usd),
                 "lines": sorted(
                     (
                         {
@@ -140,6 +142,7 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) 
                             "quantity": rounded(line.quantity),
                             "unit": line.unit,
                             "monthlyUsd": None if line.monthly_usd is None else rounded(line.monthly_usd),
+                            "estimated": line.estimated,
                         }
                         for line in cost.lines
                     ),
@@ -148,7 +151,32 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) 
                 "unpricedTypes": list(cost.unpriced_types),
                 "otherRegions": list(cost.other_regions),
             },
+            "coldStart": cold_start_document(estimate_cold_start(run, table)),
         },
+    }
+
+
+def cold_start_document(estimate: ColdStartEstimate | None) -> dict[str, Any] | None:
+    if estimate is None:
+        return None
+    window = estimate.node_window_usd
+    return {
+        "pool": estimate.pool,
+        "vmSize": estimate.vm_size,
+        "spot": estimate.spot,
+        "image": estimate.image,
+        "sizedImage": estimate.sized_image,
+        "waitMinutes": rounded(estimate.wait_minutes),
+        "steps": [{"step": s.name, "minutes": rounded(s.minutes), "basis": s.basis} for s in estimate.steps],
+        "boundMinutes": rounded(estimate.bound_minutes),
+        "scaleDownUnneededMinutes": rounded(estimate.scale_down_unneeded_minutes),
+        "scaleDownDelayAfterAddMinutes": rounded(estimate.scale_down_delay_after_add_minutes),
+        "keptMinutes": rounded(estimate.kept_minutes),
+        # On-demand: for a spot pool an upper bound (data/prices.yaml has no spot price).
+        "nodeHourUsd": None if estimate.node_hour_usd is None else round(estimate.node_hour_usd, 4),
+        "priceConfirmed": estimate.price_confirmed,
+        "nodeWindowUsd": None if window is None else round(window, 4),
+        "maxCountWindowUsd": None if window is None else rounded(window * estimate.max_count),
     }
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from components.node_start import os_disk
+from tools.cold_start import ColdStartEstimate
 from tools.cost import CostEstimate
-from tools.duration import DurationEstimate
+from tools.duration import DurationEstimate, floor_minutes
 from tools.offline import DeclaredResource, ProgramRun
+from tools.paused_cost import PausedCost, render_paused
 from tools.plan_document import masked, output_value, random_results
 from tools.prices import PriceTable
 
@@ -151,6 +153,8 @@ def render_duration(estimate: DurationEstimate, keys: dict[str, str]) -> list[st
     lines = [
         f"Estimated `pulumi up` from scratch: {estimate.minutes:.1f} min"
         f" (every step one after another: {estimate.sequential_minutes:.1f} min)",
+        f"  floor: {floor_minutes(estimate):.1f} min (the slower of the cluster's System pool and the database"
+        f" server, then the release); {estimate.minutes - floor_minutes(estimate):.1f} min above it",
         "  decided by this chain (minutes: the step, and done at):",
     ]
     done = 0.0
@@ -168,15 +172,25 @@ def render_duration(estimate: DurationEstimate, keys: dict[str, str]) -> list[st
     return lines
 
 
-def render_cost(estimate: CostEstimate, table: PriceTable, keys: dict[str, str]) -> list[str]:
+def share(part: float, total: float) -> str:
+    return f"{part / total:.0%}" if total else "0%"
+
+
+def render_cost(
+    estimate: CostEstimate, table: PriceTable, keys: dict[str, str], paused: PausedCost | None = None
+) -> list[str]:
     assumed = table.assumptions
     lines = [
         f"Estimated idle monthly cost (task pool at zero): ${estimate.total_usd:,.2f}",
+        f"  of which ${estimate.estimated_usd:,.2f} ({share(estimate.estimated_usd, estimate.total_usd)})"
+        " rests on unconfirmed prices or usage assumptions (lines marked ~)",
         f"  {table.region}, {table.currency}, {table.terms}; prices as of {table.as_of} (data/prices.yaml)",
     ]
+    if paused is not None:
+        lines += render_paused(paused)  # next to the idle total, before its lines
     for line in sorted(estimate.lines, key=lambda c: (-(c.monthly_usd or 0), keys[c.resource.urn], c.charge)):
         cost = "     n/a" if line.monthly_usd is None else f"{line.monthly_usd:8.2f}"
-        lines.append(f"    {cost}  {keys[line.resource.urn]}: {line.charge}")
+        lines.append(f"   {'~' if line.estimated else ' '}{cost}  {keys[line.resource.urn]}: {line.charge}")
     unpriced = sorted({line.charge for line in estimate.lines if line.monthly_usd is None})
     if unpriced:
         lines.append(f"  no price in data/prices.yaml, not counted: {'; '.join(unpriced)}")
@@ -188,5 +202,40 @@ def render_cost(estimate: CostEstimate, table: PriceTable, keys: dict[str, str])
         f"  assumed: task logs {assumed.task_log_gb_per_day:g} GB/day;"
         f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
         " of changes; node OS disks ephemeral (no disk charge)"
+    )
+    return lines
+
+
+def render_cold_start(estimate: ColdStartEstimate) -> list[str]:
+    """The task pool's cold start and idle tail: what the autoscaler settings trade against each other."""
+    spot = " spot" if estimate.spot else ""
+    lines = [
+        f"Cold start: the first task after an idle window waits about {estimate.wait_minutes:.1f} min for a"
+        f"{spot} {estimate.vm_size} node of pool {estimate.pool} from zero (typical figures):",
+    ]
+    lines += [f"    {step.minutes:5.2f}  {step.name} ({step.basis})" for step in estimate.steps]
+    if estimate.image != estimate.sized_image:
+        lines.append(f"  the image size is {estimate.sized_image}'s; the stack runs {estimate.image}")
+    lines.append(
+        f"  at most {estimate.bound_minutes:g} min (the autoscaler's max-node-provision-time and the pull bound,"
+        " data/node-start-times.yaml): Airflow's task_queued_timeout is above it"
+    )
+    lines.append(
+        f"Idle nodes kept after the last task: up to {estimate.kept_minutes:g} min"
+        f" (scaleDownUnneededTime {estimate.scale_down_unneeded_minutes:g}m; none removed within"
+        f" scaleDownDelayAfterAdd {estimate.scale_down_delay_after_add_minutes:g}m of the scale-up)"
+    )
+    if estimate.node_window_usd is None:
+        lines.append(f"  no price for {estimate.vm_size} in data/prices.yaml: the kept time's cost is unknown")
+        return lines
+    per_node = estimate.node_window_usd
+    basis = "on-demand price"
+    if estimate.spot:
+        basis += ", an upper bound for spot: data/prices.yaml has no spot price"
+    if not estimate.price_confirmed:
+        basis += ", unconfirmed"
+    lines.append(
+        f"  ${per_node:.3f} per node per batch window, ${per_node * estimate.max_count:.2f} at maxCount"
+        f" {estimate.max_count} (${estimate.node_hour_usd:.3f}/h {basis})"
     )
     return lines

@@ -27,6 +27,7 @@ from components.airflow.secrets import (
 )
 from components.airflow.secrets_backend import secrets_config
 from components.config import AirflowSettings, GitSyncSettings
+from components.config.resources import ProcessResources
 from components.platform import (
     AIRFLOW_SERVICE_ACCOUNTS,
     MetricsScraping,
@@ -131,6 +132,16 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
         }
 
     available = availability_values(s, RELEASE_NAME, args.control_plane)
+    r = s.resources
+
+    def process(resources: ProcessResources, groomed: bool = False) -> dict[str, Any]:
+        """A component's requests and memory limit (the chart gives its init container the same),
+        and its log groomer sidecar's where the chart runs one."""
+        values: dict[str, Any] = {"resources": resources.chart_value()}
+        if groomed:
+            values["logGroomerSidecar"] = {"resources": r.log_groomer.chart_value()}
+        return values
+
     recovery = task_recovery_config(s)
     return {
         # The chart derives every Airflow image (pods, task pod template, executor config) from these.
@@ -164,17 +175,27 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
             "env": TASK_POD_ENV,
             **bound_to_identity("workers"),
         },
-        "scheduler": {**bound_to_identity("scheduler"), **available["scheduler"]},
-        "apiServer": {**bound_to_identity("apiServer"), **available["apiServer"]},
-        "dagProcessor": {"enabled": True, **bound_to_identity("dagProcessor")},
+        "scheduler": {**bound_to_identity("scheduler"), **available["scheduler"], **process(r.scheduler, groomed=True)},
+        "apiServer": {**bound_to_identity("apiServer"), **available["apiServer"], **process(r.api_server)},
+        "dagProcessor": {
+            "enabled": True,
+            **bound_to_identity("dagProcessor"),
+            **process(r.dag_processor, groomed=True),
+        },
         # Triggerer logs go to blob storage like every other log: no volume claim.
-        "triggerer": {"persistence": {"enabled": False}, **bound_to_identity("triggerer"), **available["triggerer"]},
+        "triggerer": {
+            "persistence": {"enabled": False},
+            **bound_to_identity("triggerer"),
+            **available["triggerer"],
+            **process(r.triggerer, groomed=True),
+        },
         "logs": {"persistence": {"enabled": False}},
         # Helm hooks, as the chart intends: on every install and upgrade Helm deletes the previous Job
         # (before-hook-creation), creates it anew and waits for it, the migration (weight 1) before
         # create-user (weight 2). A changed Job never meets the old one, so no "field is immutable".
-        "migrateDatabaseJob": {"useHelmHooks": True, "applyCustomEnv": False},
+        "migrateDatabaseJob": {"useHelmHooks": True, "applyCustomEnv": False, **process(r.migrate_database_job)},
         "createUserJob": {
+            **process(r.create_user_job),
             "useHelmHooks": True,
             "applyCustomEnv": False,
             # Emptied so the chart's default password ("admin") is nowhere: CREATE_USER_ARGS use the
@@ -184,7 +205,7 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
             "env": [secret_env(ADMIN_PASSWORD_ENV, ADMIN_PASSWORD)],
         },
         "ports": {"apiServer": API_SERVER_PORT, "statsdScrape": STATSD_SCRAPE_PORT},
-        "statsd": statsd_values(args.metrics),
+        "statsd": {**statsd_values(args.metrics), **process(r.statsd)},
         "env": args.logging.env,
         # The metadata connection's sslrootcert, in every pod the chart runs: chart 1.20.0 mounts the global
         # volumeMounts in each Deployment and its wait-for-migrations init container, both Jobs and the pod template.
@@ -208,5 +229,5 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
             **args.logging.config,
             **secrets_config(args.secrets_backend),
         },
-        "dags": {"gitSync": git_sync(s.git_sync, args.has_git_ssh_key)},
+        "dags": {"gitSync": {**git_sync(s.git_sync, args.has_git_ssh_key), "resources": r.git_sync.chart_value()}},
     }

@@ -9,6 +9,7 @@ from pydantic import Field
 from components import chart_facts
 from components.config.availability import ReplicaSettings, TaskRetrySettings, queued_timeout_problems
 from components.config.base import Problem, Settings
+from components.config.resources import AirflowResources
 from components.config.values import (
     ChartVersion,
     CpuQuantity,
@@ -76,6 +77,7 @@ class AirflowSettings(Settings):
     max_active_tasks_per_dag: int = Field(32, ge=1)
     worker_pods_creation_batch_size: int = Field(16, ge=1)
     replicas: ReplicaSettings = ReplicaSettings()
+    resources: AirflowResources = AirflowResources()
     task_retries: TaskRetrySettings = TaskRetrySettings()
     task_queued_timeout: Duration | None = Field(
         None, description="unset: derived from data/node-start-times.yaml; never shorter than a node's start"

@@ -14,6 +14,7 @@ from components.config.base import _NOT_GIVEN, Problem, Settings
 from components.config.cluster import ClusterSettings
 from components.config.monitoring import MonitoringSettings
 from components.config.network import NetworkSettings
+from components.config.pause import PauseSettings, pause_unprotected
 from components.config.secrets import SecretsSettings
 from components.config.storage import DatabaseSettings, LogsSettings, RegistrySettings
 from components.config.values import AZURE_RESERVED_SUBNET_ADDRESSES, AzureRegion, Cloud, is_ssh_git_url
@@ -44,6 +45,7 @@ class StackSettings(Settings):
     airflow: AirflowSettings = AirflowSettings()
     secrets: SecretsSettings = SecretsSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    pause: PauseSettings = PauseSettings()
     git_ssh_key: SecretStr | None = None
 
     @property
@@ -161,4 +163,5 @@ RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iter
     (("cluster",), _kubernetes_support),
     (("network", "registry"), _registry_private_endpoint),
     (("protect_data", "cluster"), _api_server_restricted),
+    (("protect_data", "pause"), pause_unprotected),
 )
