@@ -33,6 +33,7 @@ from tools.bootstrap_settings import (
     set_all_json,
     split_assignment,
 )
+from tools.cli import run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -209,15 +210,10 @@ def parse_args(argv: Sequence[str] | None) -> Request:
 
 
 def main(argv: Sequence[str] | None = None, project_dir: Path = ROOT) -> int:
-    try:
+    def deploy() -> None:
         bootstrap(parse_args(argv), project_dir, say=lambda line: print(line, flush=True))
-    except (BootstrapError, ConfigurationError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except auto.CommandError as error:
-        print(f"error: the Pulumi CLI failed:{error}", file=sys.stderr)
-        return 1
-    return 0
+
+    return run_command(deploy, (BootstrapError, ConfigurationError))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from components.config import PROJECT, ConfigurationError, StackSettings, settin
 from components.config.pause import PauseScheduleSettings, clock
 from tools.bootstrap import find_stack, open_workspace
 from tools.bootstrap_settings import BootstrapError
+from tools.cli import run_command
 from tools.offline import ROOT, OfflineConfigError, stack_config
 from tools.paused_cost import PauseFacts, load_pause_facts
 
@@ -206,15 +207,10 @@ def main(argv: Sequence[str] | None = None, project_dir: Path = ROOT, now: datet
     parser.add_argument("action", choices=("pause", "resume", "scheduled"))
     parser.add_argument("stack")
     args = parser.parse_args(argv)
-    try:
-        run(args.action, args.stack, project_dir, lambda line: print(line, flush=True), now)
-    except (PauseError, BootstrapError, ConfigurationError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except auto.CommandError as error:
-        print(f"error: the Pulumi CLI failed:{error}", file=sys.stderr)
-        return 1
-    return 0
+    return run_command(
+        lambda: run(args.action, args.stack, project_dir, lambda line: print(line, flush=True), now),
+        (PauseError, BootstrapError, ConfigurationError),
+    )
 
 
 if __name__ == "__main__":
