@@ -285,3 +285,22 @@ def test_prods_metrics_collector_scrapes_the_exporter_and_every_airflow_pod_send
 
 def test_devs_policies_admit_no_scraper_without_monitoring(dev_run) -> None:
     assert not declared(dev_run).allow(Pod({"rsName": "ama-metrics"}, "kube-system"), STATSD, 9102)
+
+
+def test_dag_data_sources_listed_in_task_egress_are_reached_by_task_pods_only() -> None:
+    """A warehouse in a peered network: task pods may connect, on the listed port only; nothing else may."""
+    warehouse = Address("10.60.4.20")
+    before = declared(run_program("dev"))
+    assert not before.allow(TASK, warehouse, 5432)
+    egress = [{"cidrs": ["10.60.0.0/16"], "ports": [5432, 5433]}]
+    p = declared(run_program("dev", overrides=with_settings("dev", "airflow", taskEgress=egress)))
+    assert p.allow(TASK, warehouse, 5432) and p.allow(TASK, warehouse, 5433)
+    assert not p.allow(TASK, warehouse, 22)
+    assert not p.allow(TASK, Address("10.61.0.1"), 5432)
+    for pod in (SCHEDULER, API_SERVER, TRIGGERER, DAG_PROCESSOR):
+        assert not p.allow(pod, warehouse, 5432), pod
+    # Listing the API server's addresses does not open it: Cilium's deny wins.
+    api = [{"cidrs": ["0.0.0.0/0"], "ports": [443]}]
+    assert not declared(run_program("dev", overrides=with_settings("dev", "airflow", taskEgress=api))).allow(
+        TASK, KUBERNETES_API, 443
+    )

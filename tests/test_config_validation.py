@@ -337,6 +337,18 @@ BAD_CONFIGURATIONS = [
     case("namespace-not-dns", {AIRFLOW: {"namespace": "Airflow_NS"}}, {f"{AIRFLOW}.namespace"}, "DNS-1123"),
     case("namespace-kube", {AIRFLOW: {"namespace": "kube-system"}}, {f"{AIRFLOW}.namespace"}, "kube-"),
     case(
+        "task-egress-port",
+        {AIRFLOW: {"taskEgress": [{"cidrs": ["10.60.0.0/16"], "ports": [70000]}]}},
+        {f"{AIRFLOW}.taskEgress[0].ports"},
+        "TCP port from 1 to 65535",
+    ),
+    case(
+        "task-egress-no-range",
+        {AIRFLOW: {"taskEgress": [{"cidrs": [], "ports": [5432]}]}},
+        {f"{AIRFLOW}.taskEgress[0].cidrs"},
+        "",
+    ),
+    case(
         "namespace-too-long-for-the-setup-namespace",
         {AIRFLOW: {"namespace": "a" * 55}},
         {f"{AIRFLOW}.namespace"},

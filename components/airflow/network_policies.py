@@ -76,6 +76,8 @@ class Flows:
     secrets: Destination | None = None
     #: What scrapes the statsd exporter (a metrics agent in another namespace), if anything.
     scraper: PodPeer | None = None
+    #: What DAG code in task pods connects to (``airflow.taskEgress``): nothing else of the Airflow pods'.
+    task_egress: Sequence[Destination] = ()
     #: Hook for an ingress controller: its namespace's pods may reach the API server. Off by default.
     ingress_controller_namespace: str | None = None
 
@@ -154,6 +156,8 @@ def policy_specs(flows: Flows) -> dict[str, dict[str, Any]]:
     }
     if flows.secrets is not None:
         specs["secrets"] = _egress(_pods(r, *SECRETS_CLIENTS), _to(flows.secrets))
+    if flows.task_egress:
+        specs["task-egress"] = _egress(_pods(r, WORKER), *(_to(destination) for destination in flows.task_egress))
     if flows.git is not None:
         specs["git-sync"] = _egress(_pods(r, *GIT_SYNC_PODS), _to(flows.git))
     if flows.statsd:
@@ -254,5 +258,6 @@ def declare_network_policies(
         statsd=statsd_enabled(values),
         secrets=None if platform.secrets is None else platform.secrets.network,
         scraper=None if metrics is None else PodPeer(metrics.collector_namespace, metrics.collector_labels),
+        task_egress=[Destination(cidrs=rule.cidrs, ports=rule.ports) for rule in settings.task_egress],
     )
     return [NetworkPolicies("network-policies", NetworkPoliciesArgs(namespace, flows), opts=opts)]

@@ -12,6 +12,7 @@ from components.config.base import Problem, Settings
 from components.config.resources import AirflowResources
 from components.config.values import (
     ChartVersion,
+    Cidr,
     CpuQuantity,
     Duration,
     GitBranch,
@@ -52,6 +53,18 @@ class TaskPodSettings(Settings):
                 )
 
 
+class EgressRule(Settings):
+    """Where task pods may connect besides the platform's own services: the systems DAGs work with."""
+
+    cidrs: tuple[Cidr, ...] = Field(min_length=1, strict=False)
+    ports: tuple[int, ...] = Field(min_length=1, strict=False)
+
+    def problems(self) -> Iterator[Problem]:
+        for port in self.ports:
+            if not 1 <= port <= 65535:
+                yield Problem(self.key_path("ports"), port, "must be a TCP port from 1 to 65535")
+
+
 class GitSyncSettings(Settings):
     repo: GitUrl | None = None
     branch: GitBranch = "main"
@@ -73,6 +86,9 @@ class AirflowSettings(Settings):
     git_sync: GitSyncSettings = GitSyncSettings()
     #: Default deny in the namespace, then only the flows Airflow needs (free: the cluster's Cilium enforces them).
     network_policies: bool = True
+    #: With network policies on, task pods reach only Airflow and the platform; DAGs' own data
+    #: sources (a warehouse, an on-premises database, an API on another port) are listed here.
+    task_egress: tuple[EgressRule, ...] = Field((), strict=False)
     parallelism: int = Field(64, ge=1)
     max_active_tasks_per_dag: int = Field(32, ge=1)
     worker_pods_creation_batch_size: int = Field(16, ge=1)
