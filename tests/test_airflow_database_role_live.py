@@ -72,7 +72,16 @@ def run_role_job(server: LocalServer, setup: RoleSetup, password: str) -> None:
         ready=[],
     )
     args = DatabaseRoleJobArgs(
-        database, NodePlacement("cp", {}), "image", "ns", "ca", "roots.pem", server.ca_cert, isolated=True, ready=[]
+        database,
+        NodePlacement("cp", {}),
+        "image",
+        "ns",
+        "ca",
+        "roots.pem",
+        server.ca_cert,
+        isolated=True,
+        reader_groups=[],
+        ready=[],
     )
     (container,) = job_spec(args, server.host)["template"]["spec"]["containers"]
     secrets = {DATABASE_ADMIN_PASSWORD.key: server.admin_password, DATABASE_ROLE_PASSWORD.key: password}

@@ -13,6 +13,7 @@ from components.azure.kubeconfig import STATIC_CREDENTIALS, unattended
 from components.config import ClusterAccessSettings, ConfigurationError, access_warnings, settings_from_config
 from components.guards import refused_changes
 from tests.conftest import planned
+from tests.helpers import plain
 from tests.test_guards import GUARD, with_settings
 from tests.test_transitions import assert_acceptable, run_with
 from tools.mock_values import kubeconfig
@@ -190,18 +191,23 @@ def test_access_changes_update_the_cluster_in_place(access):
 
 def test_the_preview_group_reads_the_airflow_namespace_and_nothing_else():
     run = run_program("dev", overrides=with_settings("dev", "cluster", access={"previewGroupObjectId": PREVIEW_GROUP}))
-    (role,) = run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
-    (binding,) = run.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
-    namespace = run.one("kubernetes:helm.sh/v3:Release").inputs["namespace"]
-    assert role.inputs["metadata"]["namespace"] == binding.inputs["metadata"]["namespace"] == namespace
-    # The database role Job's namespace, which holds the server administrator's password, is not readable.
-    setup = run.one("kubernetes:batch/v1:Job").inputs["metadata"]["namespace"]
-    assert setup != namespace
-    assert {verb for rule in role.inputs["rules"] for verb in rule["verbs"]} == {"get", "list", "watch"}
-    assert binding.inputs["subjects"] == [
-        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": PREVIEW_GROUP}
-    ]
-    assert binding.inputs["roleRef"]["name"] == role.inputs["metadata"]["name"]
+    roles = run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
+    bindings = run.of_type("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+    # The stack's two namespaces: Airflow's and the database role Job's, whose objects `--refresh` reads.
+    namespaces = {n.inputs["metadata"]["name"] for n in run.of_type("kubernetes:core/v1:Namespace")}
+    assert {plain(r.inputs["metadata"])["namespace"] for r in roles} == namespaces
+    assert {plain(b.inputs["metadata"])["namespace"] for b in bindings} == namespaces
+    for role in roles:
+        assert {verb for rule in role.inputs["rules"] for verb in rule["verbs"]} == {"get", "list", "watch"}
+    for binding in bindings:
+        assert binding.inputs["subjects"] == [
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": PREVIEW_GROUP}
+        ]
+        assert binding.inputs["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": roles[0].inputs["metadata"]["name"],
+        }
     assert run.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding") == []
 
 

@@ -125,6 +125,7 @@ class AirflowRelease(pulumi.ComponentResource):
                 ca_key=DATABASE_CA_KEY,
                 ca_path=DATABASE_CA_PATH,
                 isolated=args.settings.network_policies,
+                reader_groups=cluster.reader_groups,
                 ready=[*cluster.ready, *platform.registry.ready],
             ),
             opts=in_cluster,

@@ -3,11 +3,11 @@
 It runs :mod:`components.airflow.database_role` with the Airflow image's Python and psycopg2 on the
 control-plane pool, before the Helm release, over TLS verified against the platform's CA bundle.
 The administrator's password is in this Job's own Secret and environment only, in a namespace of its
-own: no chart value and no Airflow pod names that Secret, and whoever may read the Airflow namespace
-(the pull-request preview identity reads its Secrets, where Helm keeps the release) cannot read it.
-That namespace's pods reach the database and DNS only. Jobs are immutable, so the Job is named after
-a digest of everything it does (its spec, the SQL, both passwords' digests): a rotated password or
-changed SQL replaces it, and the replacement runs again; an unchanged one is left alone.
+own: no chart value and no Airflow pod names that Secret, and what may read the Airflow namespace's
+Secrets cannot read it there. That namespace's pods reach the database and DNS only. Jobs are
+immutable, so the Job is named after a digest of everything it does (its spec, the SQL, both
+passwords' digests): a rotated password or changed SQL replaces it, and the replacement runs again;
+an unchanged one is left alone.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pulumi_kubernetes as k8s
 
 from components.airflow import database_role
 from components.airflow.network_policies import database_only_specs, declare_policies
+from components.airflow.readers import namespace_readers
 from components.airflow.secrets import DATABASE_ADMIN_PASSWORD, DATABASE_ROLE_PASSWORD, SecretKeyRef, digest
 from components.platform import Database, NodePlacement
 
@@ -47,6 +48,9 @@ class DatabaseRoleJobArgs:
     ca_path: str
     #: Whether the namespace denies all traffic but the database and DNS (airflow.networkPolicies).
     isolated: bool
+    #: Groups that read (never change) the namespace: the preview identity's, whose `--refresh` reads
+    #: every object of the stack (it decrypts the stack's secrets anyway).
+    reader_groups: Sequence[str]
     #: What must exist before the Job runs (the cluster, the registry's pull grant...).
     ready: Sequence[pulumi.Resource]
 
@@ -134,6 +138,7 @@ class DatabaseRoleJob(pulumi.ComponentResource):
         )
         namespace = self.namespace.metadata.apply(lambda m: m.name)
         self.policies = declare_policies(database_only_specs(db.network), namespace, self) if args.isolated else []
+        self.readers = namespace_readers(namespace, args.reader_groups, in_cluster)
         self.ca = k8s.core.v1.ConfigMap(
             args.ca_config_map,
             metadata=k8s.meta.v1.ObjectMetaArgs(name=args.ca_config_map, namespace=namespace),
