@@ -213,3 +213,23 @@ def test_the_preview_group_reads_the_airflow_namespace_and_nothing_else():
 
 def test_no_preview_role_without_a_preview_group(stack_run):
     assert stack_run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role") == []
+
+
+def test_the_preview_group_gets_only_the_metrics_settings_in_kube_system():
+    """prod writes ama-metrics' settings ConfigMap in kube-system; a refresh reads it back, by name."""
+    run = run_program(
+        "prod", overrides=with_settings("prod", "cluster", access={"previewGroupObjectId": PREVIEW_GROUP})
+    )
+    (role,) = [
+        r
+        for r in run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
+        if plain(r.inputs["metadata"])["namespace"] == "kube-system"
+    ]
+    configmap = next(c for c in run.of_type("kubernetes:core/v1:ConfigMap") if c.name == "metrics-settings")
+    (rule,) = role.inputs["rules"]
+    assert rule == {
+        "apiGroups": [""],
+        "resources": ["configmaps"],
+        "resourceNames": [configmap.inputs["metadata"]["name"]],
+        "verbs": ["get"],
+    }

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_azure_native import alertsmanagement, monitor
 
+from components.airflow.readers import object_readers
 from components.azure.alerts import NODE_LABELS, POD_PHASE, AlertFacts, alert_rules
 from components.azure.monitoring import Monitoring, collection_name
 from components.config import MonitoringSettings
@@ -87,6 +88,15 @@ class ClusterMonitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(
                 parent=self, provider=args.cluster.provider, depends_on=list(args.cluster.ready)
             ),
+        )
+        # `pulumi preview --refresh` reads it back: the preview identity may get this one object.
+        self.readers = object_readers(
+            "metrics-settings",
+            "kube-system",
+            "configmaps",
+            [SETTINGS_CONFIGMAP],
+            args.cluster.reader_groups,
+            pulumi.ResourceOptions(parent=self, provider=args.cluster.provider, depends_on=list(args.cluster.ready)),
         )
 
         self.action_group: monitor.ActionGroup | None = None
