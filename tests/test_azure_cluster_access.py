@@ -217,9 +217,8 @@ def test_no_preview_role_without_a_preview_group(stack_run):
 
 def test_the_preview_group_gets_only_the_metrics_settings_in_kube_system():
     """prod writes ama-metrics' settings ConfigMap in kube-system; a refresh reads it back, by name."""
-    run = run_program(
-        "prod", overrides=with_settings("prod", "cluster", access={"previewGroupObjectId": PREVIEW_GROUP})
-    )
+    access = {"previewGroupObjectId": PREVIEW_GROUP, "authorizedIpRanges": ["203.0.113.0/24"]}
+    run = run_program("prod", overrides=with_settings("prod", "cluster", access=access))
     (role,) = [
         r
         for r in run.of_type("kubernetes:rbac.authorization.k8s.io/v1:Role")
