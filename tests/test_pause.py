@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import shutil
 import sys
 from datetime import UTC, datetime, timedelta
@@ -233,3 +234,13 @@ def test_the_paused_cost_drops_exactly_the_lines_azure_stops_billing():
     # The data decides: a table under which nothing stops leaves the idle cost.
     nothing = facts.model_copy(update={"stops": {}})
     assert paused_cost(idle, 108.0, nothing).paused_usd == pytest.approx(idle.total_usd)
+
+
+def test_resuming_a_stack_never_deployed_does_nothing(azure, deployed, capsys):
+    """The update workflow resumes dev before every `pulumi up`, the first one included."""
+    state = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://")) / ".pulumi" / "stacks"
+    (state / "airflow-platform" / "dev.json").unlink()
+    assert pause.main(["resume", "dev"], project_dir=deployed) == 0
+    assert "The stack dev has not been deployed: nothing to resume" in capsys.readouterr().out
+    assert azure.changes() == []
+    assert pause.main(["pause", "dev"], project_dir=deployed) == 2, "pausing what is not there is an error"

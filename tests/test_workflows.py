@@ -44,6 +44,12 @@ def steps_using(job: dict, action: str) -> list[dict]:
     return [step for step in job["steps"] if step.get("uses", "").split("@")[0] == action]
 
 
+def pulumi_run(job: dict) -> dict:
+    """The job's one Pulumi command (another pulumi/actions step may only install the CLI)."""
+    (step,) = [s for s in steps_using(job, "pulumi/actions") if "command" in s.get("with", {})]
+    return step
+
+
 def logs_in_to_azure(job: dict) -> bool:
     return bool(steps_using(job, "azure/login"))
 
@@ -130,7 +136,7 @@ def test_every_stack_is_previewed_with_its_diff_on_each_pull_request():
     job = preview["jobs"]["preview"]
     stacks = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
     assert sorted(job["strategy"]["matrix"]["stack"]) == stacks
-    (pulumi,) = steps_using(job, "pulumi/actions")
+    pulumi = pulumi_run(job)
     assert pulumi["uses"].split("@")[1].removeprefix("v").isdigit(), "pinned to a major version"
     assert pulumi["with"]["command"] == "preview"
     assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
@@ -149,7 +155,7 @@ def test_main_deploys_dev_then_prod_only_through_its_protected_environment():
     assert jobs["prod"]["environment"] == "prod"
     assert jobs["prod"]["needs"] == "dev"
     for stack, job in jobs.items():
-        (pulumi,) = steps_using(job, "pulumi/actions")
+        pulumi = pulumi_run(job)
         assert (pulumi["with"]["command"], pulumi["with"]["stack-name"]) == ("up", stack)
         # One update per stack at a time, and a running `pulumi up` is never cancelled.
         assert job["concurrency"] == {"group": f"update-{stack}", "cancel-in-progress": False}
@@ -194,7 +200,7 @@ def test_previews_and_updates_diff_against_the_live_stack():
     """The autoscaler, storage autogrow and replaced pools change what ARM returns: refresh first."""
     for file, command in (("preview.yml", "preview"), ("update.yml", "up")):
         for job in workflow(file)["jobs"].values():
-            (pulumi,) = steps_using(job, "pulumi/actions")
+            pulumi = pulumi_run(job)
             assert pulumi["with"]["command"] == command
             assert pulumi["with"]["refresh"] is True, f"{file}: {command} without refresh"
 
@@ -240,3 +246,14 @@ def test_the_pause_workflow_runs_the_tool_hourly_for_each_stack_with_a_schedule_
     assert uses.index("azure/login") < job["steps"].index(run)
     (pulumi,) = steps_using(job, "pulumi/actions")
     assert "command" not in pulumi.get("with", {}), "the CLI only: the tool runs it"
+
+
+def test_dev_is_resumed_before_it_is_updated():
+    """dev pauses on a schedule; `pulumi up --refresh` needs its cluster running."""
+    job = workflow("update.yml")["jobs"]["dev"]
+    steps = job["steps"]
+    (resume,) = [step for step in steps if "tools.pause resume" in step.get("run", "")]
+    assert resume["run"] == ".venv/bin/python -m tools.pause resume dev"
+    installs = [step for step in steps_using(job, "pulumi/actions") if "command" not in step.get("with", {})]
+    assert installs and steps.index(installs[0]) < steps.index(resume) < steps.index(pulumi_run(job))
+    assert not [s for s in workflow("update.yml")["jobs"]["prod"]["steps"] if "tools.pause" in s.get("run", "")]

@@ -193,9 +193,14 @@ def run(
         raise PauseError("the Azure CLI (az) is not on PATH: install it and sign in with `az login`")
     workspace = open_workspace(project_dir, None, say)
     selected = find_stack(stack, workspace)
+    outputs = selected.outputs() if selected is not None else {}
+    if action == "resume" and not outputs:
+        # What runs before every update (the update workflow) must not fail the stack's first one.
+        say(f"The stack {stack} has not been deployed: nothing to resume")
+        return
     if selected is None:
         raise PauseError(f"no stack named {stack} in this Pulumi backend")
-    az = AzureCli(targets_of(selected.outputs(), stack), say)
+    az = AzureCli(targets_of(outputs, stack), say)
     if action == "pause":
         pause(az, facts, say)
     else:
