@@ -17,10 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+from components.data_tables import DATA, Table
+
 REGIONS = DATA / "regions.yaml"
 VM_SIZES = DATA / "vm-sizes.yaml"
 AKS_LIMITS = DATA / "aks-limits.yaml"
@@ -28,12 +28,6 @@ AKS_LIMITS = DATA / "aks-limits.yaml"
 #: The small System pool the cluster keeps for bootstrapping (components/azure/cluster.py): at most
 #: this many nodes. It takes node-subnet addresses and pod /24s like every other pool.
 BOOTSTRAP_POOL_MAX_NODES = 3
-
-
-class Table(BaseModel):
-    """A data file's content: unknown keys refused, so a typo cannot silently drop a fact."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Source(Table):
@@ -61,7 +55,7 @@ class RegionTable(Table):
 
 @functools.cache
 def regions(path: Path = REGIONS) -> RegionTable:
-    return RegionTable.model_validate(yaml.safe_load(path.read_text()))
+    return RegionTable.read(path)
 
 
 def closest(name: str, known: Iterable[str], count: int = 1) -> list[str]:
@@ -173,7 +167,7 @@ class VmSizeTable(Table):
 
 @functools.cache
 def vm_sizes(path: Path = VM_SIZES) -> VmSizeTable:
-    return VmSizeTable.model_validate(yaml.safe_load(path.read_text()))
+    return VmSizeTable.read(path)
 
 
 def vm_size_requirement(size: str) -> str | None:
@@ -223,7 +217,7 @@ class AksLimits(Table):
 
 @functools.cache
 def aks_limits(path: Path = AKS_LIMITS) -> AksLimits:
-    return AksLimits.model_validate(yaml.safe_load(path.read_text()))
+    return AksLimits.read(path)
 
 
 def spot_price_requirement(price: float) -> str | None:

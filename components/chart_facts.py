@@ -12,10 +12,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-import yaml
 from pydantic import Field
 
-from components.azure_facts import DATA, Table
+from components.data_tables import DATA, Table
 
 CHARTS = DATA / "airflow-charts.yaml"
 
@@ -35,7 +34,7 @@ class ChartTable(Table):
 
 @functools.cache
 def charts(path: Path = CHARTS) -> ChartTable:
-    return ChartTable.model_validate(yaml.safe_load(path.read_text()))
+    return ChartTable.read(path)
 
 
 def airflow_major(chart_version: str) -> int | None:

@@ -17,10 +17,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
-from components.azure_facts import DATA, Source, Table
+from components.azure_facts import Source
+from components.data_tables import DATA, Table
 
 if TYPE_CHECKING:
     from components.config import StackSettings
@@ -93,7 +93,7 @@ class Calendar(Table):
 
 @functools.cache
 def calendar(path: Path = CALENDAR) -> Calendar:
-    return Calendar.model_validate(yaml.safe_load(path.read_text()))
+    return Calendar.read(path)
 
 
 # -- the day asked about ------------------------------------------------------------------------

@@ -19,11 +19,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field
 
-from components.azure_facts import DATA, Source, Table, vm_sizes
+from components.azure_facts import Source, vm_sizes
 from components.config.values import parse_quantity
+from components.data_tables import DATA, Table
 
 RESERVATIONS = DATA / "aks-reservations.yaml"
 MIB = 2**20
@@ -79,7 +79,7 @@ class Reservations(Table):
 
 @functools.cache
 def reservations(path: Path = RESERVATIONS) -> Reservations:
-    return Reservations.model_validate(yaml.safe_load(path.read_text()))
+    return Reservations.read(path)
 
 
 @dataclass(frozen=True)

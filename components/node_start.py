@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-import yaml
 from pydantic import Field
 
-from components.azure_facts import DATA, Table, vm_sizes
+from components.azure_facts import vm_sizes
+from components.data_tables import DATA, Table
 
 NODE_START_TIMES = DATA / "node-start-times.yaml"
 
@@ -65,7 +65,7 @@ class NodeStartTimes(Table):
 
 @functools.cache
 def node_start_times(path: Path = NODE_START_TIMES) -> NodeStartTimes:
-    return NodeStartTimes.model_validate(yaml.safe_load(path.read_text()))
+    return NodeStartTimes.read(path)
 
 
 def task_queued_timeout_seconds(override_seconds: float | None) -> int:

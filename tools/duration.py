@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field
 
-from tools.estimate import DATA, Table
+from components.data_tables import DATA, Table
 from tools.offline import DeclaredResource, ProgramRun
 
 PROVISIONING_TIMES = DATA / "provisioning-times.yaml"
@@ -51,7 +50,7 @@ class ProvisioningTimes(Table):
 
 
 def load_provisioning_times(path: Path = PROVISIONING_TIMES) -> ProvisioningTimes:
-    return ProvisioningTimes.model_validate(yaml.safe_load(path.read_text()))
+    return ProvisioningTimes.read(path)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import Field
 
+from components.data_tables import DATA, Table
 from tools.cost import CostEstimate, CostLine
-from tools.estimate import DATA, Table
 
 PAUSE_FACTS = DATA / "pause.yaml"
 HOURS_PER_WEEK = 7 * 24
@@ -50,7 +49,7 @@ class PauseFacts(Table):
 
 
 def load_pause_facts(path: Path = PAUSE_FACTS) -> PauseFacts:
-    return PauseFacts.model_validate(yaml.safe_load(path.read_text()))
+    return PauseFacts.read(path)
 
 
 @dataclass(frozen=True)

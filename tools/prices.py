@@ -9,10 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import Field
 
-from tools.estimate import DATA, Table
+from components.data_tables import DATA, Table
 
 PRICES = DATA / "prices.yaml"
 
@@ -88,4 +87,4 @@ def _all_prices(prices: Prices) -> Iterable[Price]:
 
 
 def load_prices(path: Path = PRICES) -> PriceTable:
-    return PriceTable.model_validate(yaml.safe_load(path.read_text()))
+    return PriceTable.read(path)
