@@ -234,17 +234,17 @@ def overlay_node_capacity(pod_cidr: str) -> int:
     return 2 ** max(aks_limits().overlay_node_prefix.value - prefix, 0)
 
 
-def pod_network_requirement(pool_max_counts: tuple[int, int], pod_cidr: str) -> str | None:
+def pod_network_requirement(pool_max_counts: tuple[int, ...], pod_cidr: str) -> str | None:
     """The overlay gives each node a fixed block of the pod CIDR: the cluster's largest size must fit.
 
-    ``pool_max_counts`` is (control-plane maxCount, task maxCount); the task pool's is the one named.
+    ``pool_max_counts``: each declared pool's maxCount, the task pool's last (the one named).
     """
     nodes, room = cluster_node_ceiling(pool_max_counts), overlay_node_capacity(pod_cidr)
     if nodes <= room:
         return None
     return (
-        f"lets the cluster reach {nodes} nodes (both pools' maxCount, the {BOOTSTRAP_POOL_MAX_NODES}-node "
-        f"bootstrap pool and one upgrade surge node per pool), but the pod network {pod_cidr} gives each node "
+        f"lets the cluster reach {nodes} nodes (the pools' maxCount, the {BOOTSTRAP_POOL_MAX_NODES}-node "
+        f"System pool and one upgrade surge node per pool), but the pod network {pod_cidr} gives each node "
         f"a /{aks_limits().overlay_node_prefix.value} (Azure CNI Overlay) and has room for {room}: "
         f"use at most {pool_max_counts[-1] - (nodes - room)}"
     )

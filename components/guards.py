@@ -55,6 +55,9 @@ class Guarded:
     shown: Any = None
     #: Overrides the row's rule where the program knows more (fixed only while HA is on).
     rule: str | None = None
+    #: What the resource has on stacks whose guard predates this setting (its value then, not
+    #: a setting yet), so that the first update that records it is checked against that.
+    before_recorded: Any = None
 
     def recorded(self) -> dict[str, Any]:
         rule = self.rule or _RULE_OF_UPDATE.get(row_for(self.type, self.path).update)
@@ -63,6 +66,8 @@ class Guarded:
         entry = {"type": self.type, "path": self.path, "rule": rule, "value": self.value}
         if self.shown is not None:
             entry["shown"] = self.shown
+        if self.before_recorded is not None:
+            entry["before_recorded"] = self.before_recorded
         return entry
 
 
@@ -110,14 +115,16 @@ def _refusal(setting: str, resource: str, old: Mapping[str, Any], new: Mapping[s
 def refused_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
     """Why Azure would refuse going from the recorded settings ``olds`` to ``news``; empty if it accepts.
 
-    Both are a guard's recorded inputs. A setting recorded only on one side is not compared:
-    it starts (or stops) being guarded.
+    Both are a guard's recorded inputs. A setting recorded only on one side is not compared (it
+    starts, or stops, being guarded) unless it states what it was before being recorded.
     """
     resource = news.get("resource") or olds.get("resource") or "resource"
     recorded = olds.get("settings") or {}
     refused = []
     for setting, new in sorted((news.get("settings") or {}).items()):
         old = recorded.get(setting)
+        if old is None and olds and new.get("before_recorded") is not None:
+            old = {"value": new["before_recorded"]}
         if old is not None:
             refused.append(_refusal(setting, resource, old, new))
     return [r for r in refused if r]

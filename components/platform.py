@@ -179,6 +179,42 @@ class MetricsScraping:
 
 
 @dataclass(frozen=True)
+class FrontDoor:
+    """The way in from the internet when a stack names a host: the cloud has installed a Gateway API
+    controller and cert-manager; the release declares its Gateway, certificate and routes."""
+
+    hostname: str
+    #: The GatewayClass the cloud's controller serves, with the proxy placement and public address.
+    gateway_class: pulumi.Input[str]
+    #: The namespace of the controller's proxies: the only pods outside Airflow's that reach the API server.
+    controller_namespace: str
+    #: The ACME DNS-01 solver (cert-manager's ``solvers[].dns01``), or None: HTTP-01 through the Gateway.
+    dns01: pulumi.Input[Mapping[str, object]] | None
+    #: What the Gateway and the certificate wait for: both controllers and their CRDs.
+    ready: Sequence[pulumi.Resource]
+
+
+@dataclass(frozen=True)
+class SignInProvider:
+    """An OpenID Connect provider the API server signs users in with (FAB's OAuth), and the app it knows."""
+
+    #: FAB's name for the provider; its security manager reads each provider's user info its own way.
+    name: str
+    client_id: pulumi.Output[str]
+    #: A Pulumi secret: reaches the API server only through a Kubernetes Secret.
+    client_secret: pulumi.Output[str]
+    authorize_url: pulumi.Output[str]
+    token_url: pulumi.Output[str]
+    #: OpenID Connect discovery: authlib checks the id token's signature, issuer and audience against it.
+    metadata_url: pulumi.Output[str]
+    issuer: pulumi.Output[str]
+    #: Where the API server reaches the provider: its token endpoint, discovery document and signing keys.
+    network: Destination
+    #: What the API server waits for: the registration's service principal and secret.
+    ready: Sequence[pulumi.Resource] = ()
+
+
+@dataclass(frozen=True)
 class Platform:
     """Everything the Airflow release stands on."""
 
@@ -191,3 +227,7 @@ class Platform:
     secrets: SecretsBackend | None = None
     #: Who scrapes Airflow's metrics; None: nothing does, and the release exports none.
     metrics: MetricsScraping | None = None
+    #: Entra ID (or another OIDC provider) sign-in for the UI; None: the generated admin user only.
+    sign_in: SignInProvider | None = None
+    #: The UI and API on a host name over HTTPS; None: not exposed (``kubectl port-forward``).
+    front_door: FrontDoor | None = None

@@ -10,9 +10,9 @@ import re
 
 import pytest
 
-from components.airflow.availability import HIGHLY_AVAILABLE, HOSTNAME_KEY, ZONE_KEY
+from components.airflow.availability import HIGHLY_AVAILABLE, HOSTNAME_KEY, REPLACE_STRATEGY, ROLLED, ZONE_KEY
 from components.airflow.values import RELEASE_NAME
-from tests.test_airflow_chart import chart_source, schema_validator, template_values, user_values
+from tests.test_airflow_chart import chart_file, chart_source, schema_validator, template_values, user_values
 from tests.test_guards import with_settings
 from tools.offline import run_program
 
@@ -90,7 +90,12 @@ def test_the_budget_template_copies_the_config(component):
 
 
 def test_more_replicas_validate_against_the_chart_schema():
-    run = run_program("dev", with_settings("dev", "airflow", replicas={"scheduler": 3, "apiServer": 2, "triggerer": 1}))
+    # Six Airflow processes outgrow dev's Standard_B1ms (tests/test_database_connections.py): on a B2s.
+    overrides = {
+        **with_settings("dev", "airflow", replicas={"scheduler": 3, "apiServer": 2, "triggerer": 1}),
+        **with_settings("dev", "database", skuName="Standard_B2s"),
+    }
+    run = run_program("dev", overrides)
     values = template_values(run)
     assert [values[c]["replicas"] for c in ("scheduler", "apiServer", "triggerer")] == [3, 2, 1]
     assert [values[c]["podDisruptionBudget"]["enabled"] for c in ("scheduler", "apiServer", "triggerer")] == [
@@ -105,3 +110,37 @@ def test_a_broken_spread_is_caught_by_the_schema(dev_run):
     values = template_values(dev_run)
     values["scheduler"]["topologySpreadConstraints"][0].pop("whenUnsatisfiable")
     assert any("whenUnsatisfiable" in e.message for e in schema_validator().iter_errors(values))
+
+
+# -- airflow.rollout ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("component", ROLLED)
+def test_dev_replaces_pods_and_prod_keeps_the_charts_surge(dev_run, prod_run, component):
+    """dev (rollout: replace) stops an old pod before its replacement; prod sets no strategy, so each
+    Deployment keeps the chart's (the API server's template default, the others' values.yaml)."""
+    assert template_values(dev_run)[component]["strategy"] == REPLACE_STRATEGY
+    assert "strategy" not in user_values(prod_run)[component]
+    assert template_values(prod_run)[component]["strategy"] == chart_file("values.yaml")[component]["strategy"]
+
+
+@pytest.mark.parametrize("component", ROLLED)
+def test_the_chart_copies_the_strategy_into_a_deployment(dev_run, component):
+    """The strategy reaches the spec only of a Deployment: the scheduler is one unless the executor is a
+    local one, the triggerer unless its persistence is on (a StatefulSet reads ``updateStrategy``)."""
+    folder = {"apiServer": "api-server", "dagProcessor": "dag-processor"}.get(component, component)
+    template = chart_template(f"{folder}/{folder}-deployment.yaml")
+    assert f"toYaml .Values.{component}.strategy" in template
+    values = template_values(dev_run)
+    assert "Local" not in values["executor"] and values["triggerer"]["persistence"]["enabled"] is False
+
+
+def test_replace_with_two_replicas_keeps_the_budget_and_the_schema():
+    """One pod at a time: a component of two keeps one serving, and drains stay bounded by the budget."""
+    run = run_program("prod", with_settings("prod", "airflow", rollout="replace"))
+    values = template_values(run)
+    for component in HIGHLY_AVAILABLE:
+        assert values[component]["replicas"] == 2
+        assert values[component]["strategy"]["rollingUpdate"] == {"maxSurge": 0, "maxUnavailable": 1}
+        assert values[component]["podDisruptionBudget"]["enabled"] is True
+    assert sorted(e.message for e in schema_validator().iter_errors(values)) == []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from components.platform import Destination
 from tests.helpers import plain
 from tests.test_airflow_chart import chart_file
 from tests.test_airflow_secrets import private_repo_run
+from tests.test_airflow_sign_in import signed_in
 from tests.test_guards import with_settings
 from tools.offline import ProgramRun, run_program
 
@@ -304,3 +305,33 @@ def test_dag_data_sources_listed_in_task_egress_are_reached_by_task_pods_only() 
     assert not declared(run_program("dev", overrides=with_settings("dev", "airflow", taskEgress=api))).allow(
         TASK, KUBERNETES_API, 443
     )
+
+
+ENTRA_ID = Address("20.190.160.1")  # login.microsoftonline.com: token endpoint, discovery document, keys
+
+
+def test_sign_in_lets_only_the_api_server_reach_the_identity_provider_whatever_the_cloud_identity_needs() -> None:
+    private_identity = Destination(cidrs=["10.40.32.0/24"], ports=[443])
+    elsewhere = {
+        "identity": private_identity,
+        "logs": private_identity,
+        "kubernetes_api": Destination(["20.50.2.10/32"], [443]),
+    }
+    without = _evaluated(replace(_flows(), **elsewhere))
+    assert not without.allow(API_SERVER, ENTRA_ID, 443)
+    public = Destination(cidrs=["0.0.0.0/0"], ports=[443], excluded=["10.0.0.0/8"])
+    p = _evaluated(replace(_flows(), **elsewhere, sign_in=public))
+    assert p.allow(API_SERVER, ENTRA_ID, 443)
+    assert not p.allow(API_SERVER, ENTRA_ID, 80) and not p.allow(API_SERVER, Address("10.1.2.3"), 443)
+    for pod in (SCHEDULER, TRIGGERER, DAG_PROCESSOR, TASK):
+        assert not p.allow(pod, ENTRA_ID, 443), pod
+
+
+def test_a_signed_in_stack_declares_the_api_servers_sign_in_flow(prod_run) -> None:
+    run = signed_in()
+    (policy,) = [plain(r.inputs["spec"]) for r in in_airflow_namespace(run, POLICY) if r.name == "sign-in"]
+    (api_server_only,) = policy["podSelector"]["matchExpressions"]
+    assert api_server_only == {"key": "component", "operator": "In", "values": ["api-server"]}
+    assert policy["egress"][0]["ports"] == [{"protocol": "TCP", "port": 443}]
+    assert declared(run).allow(API_SERVER, ENTRA_ID, 443)
+    assert not [r for r in in_airflow_namespace(prod_run, POLICY) if r.name == "sign-in"]

@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 
 from components.config import TaskPodSettings
+from components.naming import AKS_POOLS
 from tests.helpers import parse_taint, tolerates
 from tests.test_airflow_chart import chart_file, coalesce, go_or, template_values
+from tools.capacity import control_plane_pool
 from tools.offline import ProgramRun, run_program
 
 #: Everything the chart runs besides task pods: all of it belongs on the control-plane pool.
@@ -47,7 +49,9 @@ class Scheduling:
 
 
 def pool(name: str, profile: dict[str, Any]) -> Pool:
-    return Pool(name, profile.get("nodeLabels", {}), [parse_taint(t) for t in profile.get("nodeTaints", [])])
+    """A pool's nodes: its own labels, the one AKS adds with the pool's name, and its taints."""
+    labels = {**profile.get("nodeLabels", {}), AKS_POOLS["pool_label"]["key"]: name}
+    return Pool(name, labels, [parse_taint(t) for t in profile.get("nodeTaints", [])])
 
 
 def agent_pool(run: ProgramRun, mode: str) -> dict[str, Any]:
@@ -57,12 +61,16 @@ def agent_pool(run: ProgramRun, mode: str) -> dict[str, Any]:
 
 
 def pools(run: ProgramRun) -> dict[str, Pool]:
-    """The cluster's pools: the inline bootstrap pool, and the Airflow pools by their mode."""
+    """The cluster's pools: the inline bootstrap pool, and the Airflow pools by their mode (the
+    control plane's is the bootstrap pool itself when it has none of its own)."""
     (bootstrap,) = run.one("azure-native:containerservice:ManagedCluster").inputs["agentPoolProfiles"]
-    control_plane, task = agent_pool(run, "System"), agent_pool(run, "User")
+    agent_pools = run.of_type("azure-native:containerservice:AgentPool")
+    dedicated = [p.inputs for p in agent_pools if p.inputs["mode"] == "System"]
+    task = agent_pool(run, "User")
+    system = pool(bootstrap["name"], bootstrap)
     return {
-        "bootstrap": pool(bootstrap["name"], bootstrap),
-        "control-plane": pool(control_plane["agentPoolName"], control_plane),
+        "bootstrap": system,
+        "control-plane": pool(dedicated[0]["agentPoolName"], dedicated[0]) if dedicated else system,
         "tasks": pool(task["agentPoolName"], task),
     }
 
@@ -127,13 +135,21 @@ def test_control_plane_components_run_on_the_control_plane_pool_never_on_spot(st
     by_name = pools(stack_run)
     assert unschedulable_because(pod, by_name["control-plane"]) == []
     assert unschedulable_because(pod, by_name["tasks"]), f"{component} could land on the spot task pool"
-    assert unschedulable_because(pod, by_name["bootstrap"]), f"{component} could land on the add-on pool"
+    if by_name["control-plane"] is not by_name["bootstrap"]:
+        assert unschedulable_because(pod, by_name["bootstrap"]), f"{component} could land on the add-on pool"
     # Selected, not merely kept off the tainted pool: a pool added later would not attract it either.
     assert unschedulable_because(pod, Pool("any-other", {}, [])), f"{component} selects no pool"
 
 
 def test_control_plane_pool_is_on_demand(stack_run):
-    assert agent_pool(stack_run, "System")["scaleSetPriority"] == "Regular"
+    assert control_plane_pool(stack_run)["scaleSetPriority"] == "Regular"
+
+
+def test_dev_runs_the_control_plane_on_the_system_pool_and_prod_on_its_own(dev_run, prod_run):
+    """dev idles on one node; prod keeps Airflow apart from AKS's add-ons."""
+    dev, prod = pools(dev_run), pools(prod_run)
+    assert dev["control-plane"] is dev["bootstrap"]
+    assert prod["control-plane"] is not prod["bootstrap"]
 
 
 def test_task_pods_fit_the_task_pool_and_only_it(stack_run):

@@ -17,6 +17,7 @@ import pytest
 from tests.helpers import component_of, generated_secrets, plain
 from tests.test_airflow_chart import release, template_values, user_values
 from tests.test_airflow_secrets import DEPLOY_KEY, PRIVATE_REPO, SECRET, private_repo_run
+from tests.test_guards import with_settings
 from tools.offline import ProgramRun, run_program, strings_in
 
 #: Kubernetes' syntax for an annotation key: an optional DNS-subdomain prefix and a name of at most 63.
@@ -29,7 +30,7 @@ ROTATED_KEY = DEPLOY_KEY.replace("b3BlbnNzaC1rZXktdjEAAAAABG5v", "c3BlbnNzaC1rZX
 @functools.cache
 def rotated_key_run() -> ProgramRun:
     return run_program(
-        "dev", overrides={"airflow-platform:airflow": PRIVATE_REPO, "airflow-platform:gitSshKey": ROTATED_KEY}
+        "dev", overrides={**with_settings("dev", "airflow", **PRIVATE_REPO), "airflow-platform:gitSshKey": ROTATED_KEY}
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import make_url
 from components.airflow.secrets import DATABASE_CA_PATH, fernet_key, postgres_connection_uri
 from tests.helpers import clear_leaks, generated_secrets, is_secret, named, plain
 from tests.test_airflow_chart import release, template_values, user_values
+from tests.test_guards import with_settings
 from tools.offline import ProgramRun, run_program, strings_in
 
 SECRET = "kubernetes:core/v1:Secret"
@@ -39,7 +40,7 @@ PRIVATE_REPO = {"gitSync": {"repo": "git@github.com:example/dags.git", "subPath"
 @functools.cache
 def private_repo_run() -> ProgramRun:
     return run_program(
-        "dev", overrides={"airflow-platform:airflow": PRIVATE_REPO, "airflow-platform:gitSshKey": DEPLOY_KEY}
+        "dev", overrides={**with_settings("dev", "airflow", **PRIVATE_REPO), "airflow-platform:gitSshKey": DEPLOY_KEY}
     )
 
 

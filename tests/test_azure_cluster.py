@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components import azure_facts
-from components.azure.pools import BOOTSTRAP_VM_SIZE, control_plane_placement, task_placement
+from components.azure.pools import control_plane_placement, task_placement
 from components.config import CLUSTER_POD_CIDR
 from components.naming import AKS_POOLS, POOL_NAME_PATTERN
 from tests.conftest import planned
@@ -79,12 +78,6 @@ def test_the_inline_pool_is_a_fixed_tainted_system_pool_for_aks_add_ons(stack_ru
     assert not pool.get("nodeLabels")
 
 
-def test_the_bootstrap_size_is_one_aks_accepts_for_a_system_pool():
-    minimum, size = azure_facts.vm_sizes().pool_minimum["System"], azure_facts.vm_sizes().sizes[BOOTSTRAP_VM_SIZE]
-    assert size.vcpus >= minimum.vcpus and size.memory_gib >= minimum.memory_gib
-    assert not re.match(r"Standard_B\d", BOOTSTRAP_VM_SIZE)
-
-
 def test_the_inline_pool_is_the_same_whatever_the_pool_settings():
     """ARM never changes it through the cluster, so no setting may pretend to."""
     base = bootstrap(planned("prod"))
@@ -131,7 +124,8 @@ def test_refresh_then_preview_shows_no_diff(stack):
 # -- the control-plane pool --------------------------------------------------------------------
 
 
-def test_control_plane_pool_is_an_on_demand_system_agent_pool(stack_run):
+def test_control_plane_pool_is_an_on_demand_system_agent_pool(prod_run):
+    stack_run = prod_run
     pool = control_plane_pool(stack_run)
     inputs = pool.inputs
     assert component_of(stack_run, pool) == "airflow-platform:azure:Cluster"
@@ -149,7 +143,6 @@ def test_prod_spreads_the_control_plane_across_zones_and_pays_for_the_sla(prod_r
     prod = control_plane_pool(prod_run).inputs
     assert sorted(prod["availabilityZones"]) == ["1", "2", "3"] and prod["minCount"] >= 2
     assert prod_run.one(CLUSTER).inputs["sku"]["tier"] == "Standard"
-    assert "availabilityZones" not in control_plane_pool(dev_run).inputs
     assert dev_run.one(CLUSTER).inputs["sku"]["tier"] == "Free"
 
 
@@ -264,8 +257,11 @@ def test_pools_wait_for_the_cluster_and_its_subnet_grant(stack_run):
 
 
 def test_the_release_waits_for_the_control_plane_pool_its_pods_select(stack_run):
+    """Its own pool where it has one, else the System pool, created with the cluster."""
     release = stack_run.one("kubernetes:helm.sh/v3:Release")
-    assert control_plane_pool(stack_run).urn in stack_run.waits_for(release)
+    dedicated = [p for p in stack_run.of_type(POOL) if p.name == "control-plane-pool"]
+    creates_it = dedicated[0] if dedicated else stack_run.one(CLUSTER)
+    assert creates_it.urn in stack_run.waits_for(release)
     assert task_pool(stack_run).urn not in stack_run.waits_for(release)
 
 

@@ -7,7 +7,7 @@ from tests.helpers import plain
 from tests.test_airflow_chart import release, user_values
 from tests.test_airflow_logging import log_connection
 from tests.test_azure_database import UpdatePreviewMocks
-from tests.test_guards import LOGS, guard, guard_of, refusals
+from tests.test_guards import LOGS, guard, guard_of, refusals, with_settings
 from tools.mocks import PlatformMocks
 from tools.offline import RecordingMonitor, run_program
 
@@ -86,7 +86,7 @@ def test_federated_credentials_are_created_one_after_another(stack_run):
 
 
 def test_subjects_follow_the_airflow_namespace():
-    run = run_program("dev", overrides={"airflow-platform:airflow": {"namespace": "orchestration"}})
+    run = run_program("dev", overrides=with_settings("dev", "airflow", namespace="orchestration"))
     subjects = sorted(c.inputs["subject"] for c in run.of_type(CREDENTIAL))
     assert subjects == sorted(service_account_subjects("orchestration"))
     assert all(s.startswith("system:serviceaccount:orchestration:") for s in subjects)

@@ -51,6 +51,7 @@ def test_a_new_stack_gets_the_template_settings_with_overrides_applied():
         [
             (LOCATION_KEY, "northeurope"),
             ("cluster.taskPool.maxCount", 8),
+            ("cluster.controlPlanePool.dedicated", True),
             ("cluster.controlPlanePool.vmSize", "Standard_D8ds_v5"),
             ("logs.softDeleteDays", 7),
             RANGES,
@@ -61,6 +62,7 @@ def test_a_new_stack_gets_the_template_settings_with_overrides_applied():
     assert settings.location == "northeurope"
     assert settings.cluster.task_pool.max_count == 8
     assert settings.cluster.control_plane_pool.vm_size == "Standard_D8ds_v5"
+    assert settings.cluster.control_plane_pool.dedicated
     assert settings.logs.soft_delete_days == 7
     # Everything not overridden is the template's.
     dev = program_settings("dev", {}, DEV, {})
@@ -627,3 +629,13 @@ def test_invalid_settings_create_and_write_nothing(stand_in, project, logged_in,
     assert bootstrap.main(["staging", "--from", "nosuch"], project_dir=project) == 2
     assert "Pulumi.nosuch.yaml" in capsys.readouterr().err
     assert stand_in.commands() == []
+
+
+def test_a_control_plane_size_gives_airflow_a_pool_of_its_own_and_the_system_size_is_its_own_flag():
+    """dev's template shares the System pool: naming a control-plane size asks for a pool of its own."""
+    flags = ["--control-plane-vm-size", "Standard_D8ds_v5", "--system-vm-size", "Standard_D4ds_v5"]
+    request = bootstrap.parse_args(["team-b", *flags])
+    settings = program_settings("team-b", {}, derive_config(DEV, [*request.overrides, RANGES]).values, {})
+    assert settings.cluster.control_plane_pool.dedicated
+    assert settings.cluster.control_plane_pool.vm_size == "Standard_D8ds_v5"
+    assert settings.cluster.system_pool.vm_size == "Standard_D4ds_v5"

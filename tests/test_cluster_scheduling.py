@@ -151,7 +151,7 @@ def test_the_plan_says_where_a_size_falls_back_to_a_managed_disk():
 IN_PLACE, NEW_POOL = "in place", "new pool"
 CHANGES = [
     ("ephemeral-to-managed", "prod", {"cluster.taskPool.vmSize": "Standard_D8s_v5"}, NEW_POOL),
-    ("os-disk-shrinks", "dev", {"cluster.controlPlanePool.vmSize": "Standard_D2ds_v5"}, NEW_POOL),
+    ("os-disk-shrinks", "prod", {"cluster.controlPlanePool.vmSize": "Standard_D2ds_v5"}, NEW_POOL),
     ("maintenance-window", "prod", {"cluster.maintenance": {"autoUpgrade": {"durationHours": 8}}}, IN_PLACE),
     ("autoscaler", "dev", {"cluster.autoscaler": {"scanInterval": "30s", "expander": "least-waste"}}, IN_PLACE),
     ("replicas", "prod", {"airflow.replicas": {"scheduler": 3, "apiServer": 3, "triggerer": 2}}, IN_PLACE),

@@ -7,6 +7,7 @@ import yaml
 from components.node_start import NODE_START_TIMES, NodeStartTimes
 from tests.conftest import planned
 from tests.test_guards import with_settings
+from tools import plan_document, plan_text
 from tools.cold_start import estimate_cold_start
 from tools.cost import estimate_idle_cost
 from tools.offline import run_program
@@ -28,6 +29,10 @@ def table_with_vm(size: str, **price) -> PriceTable:
     data = yaml.safe_load(PRICES.read_text())
     data["prices"]["vm"][size].update(price)
     return PriceTable.model_validate(data)
+
+
+def copy_for(region: str) -> dict[str, str]:
+    return {"url": "https://example.org/copy", "said": "$0.272/hour", "region": region}
 
 
 def test_wait_is_the_sum_of_the_data_files_figures_and_the_scan_interval(dev_run):
@@ -89,25 +94,53 @@ def lines_of(run, table):
     return {line.charge: line for line in estimate_idle_cost(run, table).lines}
 
 
+def system_pool(run, table):
+    """The idle system pool's cost line and its VM size (whatever size the stack declares)."""
+    line = next(line for line in estimate_idle_cost(run, table).lines if "nodes: pool system" in line.charge)
+    return line, line.charge.split()[2]
+
+
 def test_a_confirmed_price_does_not_count_as_an_estimate_and_an_unconfirmed_one_does(dev_run):
     table = load_prices()
-    lines = lines_of(dev_run, table)
-    registry = lines["container registry Basic"]
-    assert table.prices.registry["Basic"].seen_in and not registry.estimated
-    control_plane = next(line for charge, line in lines.items() if charge.startswith("1 x Standard_D4ds_v5"))
-    assert not table.prices.vm["Standard_D4ds_v5"].seen_in and control_plane.estimated
+    registry = lines_of(dev_run, table)["container registry Basic"]
+    assert table.confirmed(table.prices.registry["Basic"]) and not registry.estimated
+    nodes, size = system_pool(dev_run, table)
+    assert not table.prices.vm[size].seen_in and nodes.estimated and nodes.monthly_usd > 0
 
     estimate = estimate_idle_cost(dev_run, table)
     assert estimate.estimated_usd == pytest.approx(
         sum(line.monthly_usd or 0 for line in estimate.lines if line.estimated)
     )
-    confirmed = table_with_vm("Standard_D4ds_v5", seen_in=["https://example.org/copy"])
-    after = estimate_idle_cost(dev_run, confirmed)
-    assert after.total_usd == pytest.approx(estimate.total_usd)
-    assert after.estimated_usd == pytest.approx(estimate.estimated_usd - control_plane.monthly_usd)
+    for region in ("westeurope", "global"):
+        after = estimate_idle_cost(dev_run, table_with_vm(size, seen_in=[copy_for(region)]))
+        assert after.total_usd == pytest.approx(estimate.total_usd)
+        assert after.estimated_usd == pytest.approx(estimate.estimated_usd - nodes.monthly_usd)
+
+
+def test_a_price_whose_only_copy_is_for_another_region_is_an_estimate_in_the_plan(dev_run):
+    table = load_prices()
+    # The data's own case: the LRS backup price was seen only in a copy for westus.
+    assert [copy.region for copy in table.prices.postgres_backup_lrs.seen_in] == ["westus"]
+    assert not table.confirmed(table.prices.postgres_backup_lrs)
+
+    before = estimate_idle_cost(dev_run, table)
+    nodes, size = system_pool(dev_run, table)
+    keys = plan_document.resource_keys(dev_run)
+    for region in ("westus", "unnamed"):
+        elsewhere = table_with_vm(size, seen_in=[copy_for(region)])
+        estimate = estimate_idle_cost(dev_run, elsewhere)
+        assert estimate.estimated_usd == pytest.approx(before.estimated_usd)
+        [row] = [row for row in plan_text.render_cost(estimate, elsewhere, keys) if row.endswith(nodes.charge)]
+        assert row.lstrip().startswith("~")
+    # Unless a source shows the price is one figure in every region: then any copy confirms it.
+    everywhere = {"url": "https://example.org/one-price", "said": "the same in every region"}
+    same = table_with_vm(size, seen_in=[copy_for("westus")], same_in_every_region=everywhere)
+    assert estimate_idle_cost(dev_run, same).estimated_usd == pytest.approx(before.estimated_usd - nodes.monthly_usd)
 
 
 def test_a_quantity_from_the_usage_assumptions_counts_even_with_a_confirmed_price(dev_run):
-    table = load_prices()
+    data = yaml.safe_load(PRICES.read_text())
+    data["prices"]["postgres_backup_lrs"]["seen_in"] = [copy_for("westeurope")]
+    table = PriceTable.model_validate(data)
     backups = next(line for charge, line in lines_of(dev_run, table).items() if "backups" in charge)
-    assert table.prices.postgres_backup_lrs.seen_in and backups.estimated
+    assert table.confirmed(table.prices.postgres_backup_lrs) and backups.estimated

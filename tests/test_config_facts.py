@@ -88,7 +88,9 @@ def test_a_size_listed_twice_is_refused():
 def test_the_bootstrap_pool_is_counted_as_the_cluster_declares_it():
     """The pool count in the pod-network and node-subnet rules is the bootstrap pool's own maximum."""
     assert azure_facts.BOOTSTRAP_POOL_MAX_NODES == pools.BOOTSTRAP_MAX_COUNT
-    assert azure_facts.pool_size_requirement(pools.BOOTSTRAP_VM_SIZE, "System") is None
+    default = ClusterSettings().system_pool.vm_size
+    assert default == pools.SYSTEM_POOL_SIZE_BEFORE_SETTING
+    assert azure_facts.pool_size_requirement(default, "System") is None
 
 
 # -- AKS limits ------------------------------------------------------------------------------------

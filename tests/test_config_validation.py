@@ -34,6 +34,9 @@ DATABASE = f"{PROJECT}:database"
 LOGS = f"{PROJECT}:logs"
 REGISTRY = f"{PROJECT}:registry"
 AIRFLOW = f"{PROJECT}:airflow"
+#: dev's own airflow block, for cases whose mistake is elsewhere in it: Airflow's defaults (two replicas,
+#: larger pools, surging rollout) would also outgrow dev's Standard_B1ms.
+DEV_AIRFLOW = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"][AIRFLOW]
 
 
 def problem_paths(message: str) -> set[str]:
@@ -273,6 +276,45 @@ BAD_CONFIGURATIONS = [
         "less than or equal to 35",
     ),
     case("storage-size", {DATABASE: {"storageSizeGb": 100}}, {f"{DATABASE}.storageSizeGb"}, "32, 64, 128"),
+    # -- connections: Airflow's processes together against the server's max_connections
+    case(
+        "database-connections-too-few",
+        # dev's Airflow on its Standard_B1ms, but with the chart's surging rollout: a second pod of each.
+        {
+            AIRFLOW: {
+                "replicas": {"scheduler": 1, "apiServer": 1, "triggerer": 1},
+                "databasePool": {"size": 2, "maxOverflow": 0},
+                "rollout": "surge",
+            }
+        },
+        {f"{DATABASE}.skuName"},
+        "leaves Airflow 35 connections (max_connections 50 minus 15 reserved",
+    ),
+    case(
+        "rollout-unknown",
+        {AIRFLOW: {"rollout": "recreate"}},
+        {f"{AIRFLOW}.rollout"},
+        "'surge' or 'replace'",
+    ),
+    case(
+        "database-pool-too-large",
+        {AIRFLOW: {"databasePool": {"size": 20, "maxOverflow": 20}}},
+        {f"{DATABASE}.skuName"},
+        "Airflow may open 578 (317 with every pod up, more during an upgrade's rolling update and migration): "
+        "use Standard_B2ms or larger",
+    ),
+    case(
+        "database-pool-unbounded",
+        {AIRFLOW: {"databasePool": {"size": 0}}},
+        {f"{AIRFLOW}.databasePool.size"},
+        "greater than or equal to 1",
+    ),
+    case(
+        "database-pool-overflow-unbounded",
+        {AIRFLOW: {"databasePool": {"maxOverflow": -1}}},
+        {f"{AIRFLOW}.databasePool.maxOverflow"},
+        "greater than or equal to 0",
+    ),
     # -- logs and registry
     case("log-retention-zero", {LOGS: {"retentionDays": 0}}, {f"{LOGS}.retentionDays"}, "greater than or equal to 1"),
     case("soft-delete-over-a-year", {LOGS: {"softDeleteDays": 366}}, {f"{LOGS}.softDeleteDays"}, "less than or equal"),
@@ -335,6 +377,51 @@ BAD_CONFIGURATIONS = [
     # -- airflow
     case("chart-version-range", {AIRFLOW: {"chartVersion": "1.20"}}, {f"{AIRFLOW}.chartVersion"}, "X.Y.Z"),
     case("namespace-not-dns", {AIRFLOW: {"namespace": "Airflow_NS"}}, {f"{AIRFLOW}.namespace"}, "DNS-1123"),
+    # -- airflow.ui.signIn: Entra ID sign-in (only with a host name)
+    case(
+        "sign-in-no-admin-group",
+        {AIRFLOW: {"ui": {"hostname": "airflow.example.com", "signIn": {"secretEndDate": "2027-06-30"}}}},
+        {f"{AIRFLOW}.ui.signIn.groupRoles"},
+        "at least one group to Admin",
+    ),
+    case(
+        "sign-in-secret-end-date-missing",
+        {AIRFLOW: {"ui": {"hostname": "airflow.example.com", "signIn": {"keepAdminUser": True}}}},
+        {f"{AIRFLOW}.ui.signIn.secretEndDate"},
+        "is required when the program registers the app",
+    ),
+    case(
+        "sign-in-client-id-not-guid",
+        {AIRFLOW: {"ui": {"signIn": {"clientId": "airflow-app"}}}},
+        {f"{AIRFLOW}.ui.signIn.clientId"},
+        "GUID",
+    ),
+    case(
+        "sign-in-client-id-upper-case",
+        {AIRFLOW: {"ui": {"signIn": {"clientId": "3F2504E0-4F89-41D3-9A0C-0305E82C3301"}}}},
+        {f"{AIRFLOW}.ui.signIn.clientId"},
+        "lower case",
+    ),
+    case(
+        "sign-in-existing-app-without-secret",
+        {
+            AIRFLOW: {
+                **DEV_AIRFLOW,
+                "ui": {
+                    "hostname": "airflow.example.com",
+                    "signIn": {"keepAdminUser": True, "clientId": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"},
+                },
+            }
+        },
+        {f"{AIRFLOW}.ui.signIn.clientId"},
+        "signInClientSecret",
+    ),
+    case(
+        "sign-in-date-not-iso",
+        {AIRFLOW: {"ui": {"signIn": {"secretEndDate": "30.06.2027"}}}},
+        {f"{AIRFLOW}.ui.signIn.secretEndDate"},
+        "YYYY-MM-DD",
+    ),
     case("namespace-kube", {AIRFLOW: {"namespace": "kube-system"}}, {f"{AIRFLOW}.namespace"}, "kube-"),
     case(
         "task-egress-port",
@@ -376,7 +463,7 @@ BAD_CONFIGURATIONS = [
     ),
     case(
         "git-repo-ssh-without-key",
-        {AIRFLOW: {"gitSync": {"repo": "git@github.com:org/dags.git"}}},
+        {AIRFLOW: {**DEV_AIRFLOW, "gitSync": {"repo": "git@github.com:org/dags.git"}}},
         {f"{AIRFLOW}.gitSync.repo"},
         "needs a deploy key",
     ),
@@ -617,6 +704,28 @@ BAD_CONFIGURATIONS = [
         {f"{PROJECT}:pause": {"schedule": {"timezone": "CET+1", "resumeAt": "7:00"}}},
         {f"{PROJECT}:pause.schedule.timezone", f"{PROJECT}:pause.schedule.resumeAt"},
         "must be an IANA time zone such as Europe/Amsterdam",
+    ),
+    # -- the front door (airflow.ui)
+    case(
+        "ui-host-outside-its-dns-zone",
+        {
+            AIRFLOW: {
+                "ui": {
+                    "hostname": "airflow.example.org",
+                    "signIn": {"enabled": False},
+                    "dnsZone": "/subscriptions/2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42/resourceGroups/dns"
+                    "/providers/Microsoft.Network/dnszones/example.com",
+                }
+            }
+        },
+        {f"{AIRFLOW}.ui.hostname"},
+        "must be in the DNS zone example.com (airflow.ui.dnsZone)",
+    ),
+    case(
+        "ui-dns-zone-not-a-zone-id",
+        {AIRFLOW: {"ui": {"hostname": "a.example.com", "signIn": {"enabled": False}, "dnsZone": "example.com"}}},
+        {f"{AIRFLOW}.ui.dnsZone"},
+        "must be an Azure DNS zone's resource id",
     ),
     case(
         "pause-schedule-overnight",

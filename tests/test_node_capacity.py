@@ -73,5 +73,5 @@ def test_a_node_too_small_fails_with_the_numbers():
     assert not fit.fits
     report = fit.report()
     assert "1 x scheduler: 2010m, 1056Mi" in report
-    assert "allocatable 3860m, 12188Mi" in report
+    assert "allocatable 1900m, 6044Mi" in report
     assert "DOES NOT FIT" in capacity_lines(run)[0]

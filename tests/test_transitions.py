@@ -48,6 +48,7 @@ DATA_TYPES = frozenset(
 )
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 IN_PLACE, NEW_POOL, STOPPED, UNCHANGED = "in place", "new pool", "stopped at preview", "unchanged"
+POOL_REMOVED = "pool removed"
 
 
 def stack_settings(stack: str) -> dict[str, Any]:
@@ -102,12 +103,23 @@ def minor_bump() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 GP = {"database.tier": "GeneralPurpose", "database.skuName": "Standard_D2ds_v5"}
+#: dev shares the System pool; these give it a control-plane pool of its own.
+OWN_POOL = {"cluster.controlPlanePool.dedicated": True}
 FIXED_SIZE = {"database.storageAutoGrow": False}
+DEV_ON_B2S = {
+    "database.skuName": "Standard_B2s",
+    "airflow.rollout": "surge",
+    "airflow.databasePool": {"size": 5, "maxOverflow": 10},
+}
 #: (id, stack, settings before, settings after, what the change must do)
 CHANGES = [
-    ("cp-vm-size", "dev", {}, {"cluster.controlPlanePool.vmSize": "Standard_D8ds_v5"}, NEW_POOL),
+    ("cp-vm-size", "dev", OWN_POOL, {**OWN_POOL, "cluster.controlPlanePool.vmSize": "Standard_D8ds_v5"}, NEW_POOL),
     ("cp-vm-size", "prod", {}, {"cluster.controlPlanePool.vmSize": "Standard_D8ds_v5"}, NEW_POOL),
-    ("cp-bounds", "dev", {}, {"cluster.controlPlanePool.maxCount": 4}, IN_PLACE),
+    ("cp-bounds", "dev", OWN_POOL, {**OWN_POOL, "cluster.controlPlanePool.maxCount": 4}, IN_PLACE),
+    ("cp-own-pool", "dev", {}, OWN_POOL, NEW_POOL),
+    # Its pods move to the System pool with the release's update; then the pool goes.
+    ("cp-share-system-pool", "dev", OWN_POOL, {}, POOL_REMOVED),
+    ("system-pool-size", "dev", {}, {"cluster.systemPool.vmSize": "Standard_D4ds_v5"}, STOPPED),
     (
         "cp-bounds",
         "prod",
@@ -118,8 +130,8 @@ CHANGES = [
     (
         "cp-zones",
         "dev",
-        {},
-        {"cluster.controlPlanePool.zones": ["1", "2", "3"], "cluster.controlPlanePool.minCount": 2},
+        OWN_POOL,
+        {**OWN_POOL, "cluster.controlPlanePool.zones": ["1", "2", "3"], "cluster.controlPlanePool.minCount": 2},
         NEW_POOL,
     ),
     ("cp-zones", "prod", {}, {"cluster.controlPlanePool.zones": ["1", "2"]}, NEW_POOL),
@@ -132,6 +144,9 @@ CHANGES = [
     ("task-bounds", "prod", {}, {"cluster.taskPool.minCount": 1, "cluster.taskPool.maxCount": 40}, IN_PLACE),
     ("db-sku", "dev", {}, {"database.skuName": "Standard_B2ms"}, IN_PLACE),
     ("db-sku", "prod", {}, {"database.skuName": "Standard_D8ds_v5"}, IN_PLACE),
+    # dev as it was (B2s, the chart's rollout, Airflow's pools) to its file: the server scaled down in place.
+    ("db-sku-down", "dev", DEV_ON_B2S, {}, IN_PLACE),
+    ("rollout-replace", "prod", {}, {"airflow.rollout": "replace"}, IN_PLACE),
     # With autogrow on, Azure owns the size after creation: the setting is the initial size.
     ("db-storage-autogrow", "dev", {}, {"database.storageSizeGb": 64}, UNCHANGED),
     ("db-storage", "prod", FIXED_SIZE, {**FIXED_SIZE, "database.storageSizeGb": 256}, IN_PLACE),
@@ -170,15 +185,17 @@ def test_pull_request_change_declares_what_azure_accepts(stack, before, after, o
         assert plan.refused, "Azure fixes this setting: `pulumi preview` must stop"
         return
     assert plan.of(REFUSED) == []
-    if outcome == IN_PLACE:
-        # The database role Job is named after its spec (the image is in it): a new one runs the idempotent SQL again.
-        replaced = [s for s in plan.of(REPLACE, CREATE, DELETE) if s.resource.type != "kubernetes:batch/v1:Job"]
-        assert replaced == [], [s.resource.name for s in replaced]
+    # The database role Job is named after its spec (the image and the pool it selects are in it): a new
+    # one runs the idempotent SQL again.
+    rebuilt = [s for s in plan.of(REPLACE, CREATE, DELETE) if s.resource.type != "kubernetes:batch/v1:Job"]
+    if outcome == POOL_REMOVED:
+        assert [(s.action, s.resource.type) for s in rebuilt] == [(DELETE, AGENT_POOL)]
+    elif outcome == IN_PLACE:
+        assert rebuilt == [], [s.resource.name for s in rebuilt]
     else:
         pools = [s for s in plan.of(REPLACE, CREATE) if s.resource.type == AGENT_POOL]
         assert pools, "a create-only pool setting needs a new pool"
-        replaced = {s.resource.type for s in plan.of(REPLACE, DELETE)}
-        assert replaced <= {AGENT_POOL}, replaced
+        assert {s.resource.type for s in rebuilt} <= {AGENT_POOL}, rebuilt
 
 
 def test_kubernetes_minor_bump_updates_in_place() -> None:
@@ -271,6 +288,7 @@ TASK_POOL = st.sampled_from(
 )
 SETTINGS = st.fixed_dictionaries(
     {
+        "cluster.controlPlanePool.dedicated": st.just(True),
         "cluster.controlPlanePool.vmSize": st.sampled_from(["Standard_D4ds_v5", "Standard_D8ds_v5"]),
         "cluster.controlPlanePool.maxCount": st.sampled_from([3, 6]),
         "cluster.taskPool.vmSize": st.sampled_from(["Standard_D4ds_v5", "Standard_D8ds_v5"]),

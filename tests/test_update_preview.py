@@ -10,6 +10,8 @@ azure-native type and requires the Kubernetes side to be fully known.
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 from tests.conftest import STACKS, planned
@@ -47,6 +49,13 @@ def unsettled_kubernetes_inputs(run: ProgramRun) -> list[str]:
         "kubernetes:cilium.io/v2:CiliumNetworkPolicy": ("metadata", "spec"),
         "kubernetes:rbac.authorization.k8s.io/v1:Role": ("metadata", "rules"),
         "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("metadata", "subjects", "roleRef"),
+        # Issue 10's front door: the DNS-01 solver's identity and the proxy's address by name.
+        "kubernetes:cert-manager.io/v1:ClusterIssuer": ("metadata", "spec"),
+        "kubernetes:cert-manager.io/v1:Certificate": ("metadata", "spec"),
+        "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy": ("metadata", "spec"),
+        "kubernetes:gateway.networking.k8s.io/v1:GatewayClass": ("metadata", "spec"),
+        "kubernetes:gateway.networking.k8s.io/v1:Gateway": ("metadata", "spec"),
+        "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute": ("metadata", "spec"),
     }
     found = [
         f"{r.type} {r.name}: {key}"
@@ -133,4 +142,40 @@ def test_an_update_of_the_alerts_action_group_leaves_the_kubernetes_side_known()
     overrides = with_settings("prod", "monitoring", alertEmail="oncall@contoso.com")
     run = run_program("prod", overrides=overrides, preview=True, monitor=monitor)
     assert run.of_type(action_group), "the action group was not declared"
+    assert unsettled_kubernetes_inputs(run) == []
+
+
+#: A stack with the front door, its DNS zone and Entra ID sign-in: no committed stack names a host.
+FRONT_DOOR_UI = {
+    "hostname": "airflow.contoso.com",
+    "dnsZone": f"/subscriptions/{mocks.SUBSCRIPTION_ID}/resourceGroups/rg-dns/providers/"
+    "Microsoft.Network/dnszones/contoso.com",
+    "signIn": {"groupRoles": {"3f2504e0-4f89-41d3-9a0c-0305e82c3301": "Admin"}, "secretEndDate": "2027-06-30"},
+}
+
+
+def _front_door_overrides() -> dict:
+    return with_settings("prod", "airflow", ui=FRONT_DOOR_UI)
+
+
+@functools.cache
+def _front_door_types() -> frozenset[str]:
+    return frozenset(r.type for r in run_program("prod", overrides=_front_door_overrides()).resources)
+
+
+def test_the_front_door_stack_declares_what_the_preview_watches():
+    declared = _front_door_types()
+    watched = {"kubernetes:cert-manager.io/v1:ClusterIssuer", "kubernetes:gateway.networking.k8s.io/v1:Gateway"}
+    assert watched <= declared
+    assert {"azure-native:network:PublicIPAddress", "azure-native:dns:RecordSet"} <= declared
+
+
+@pytest.mark.parametrize("type_token", AZURE_TYPES)
+def test_with_a_front_door_and_sign_in_an_azure_update_leaves_the_kubernetes_side_known(type_token):
+    overrides = _front_door_overrides()
+    if type_token not in _front_door_types():
+        pytest.skip(f"the front door stack declares no {type_token}")
+    monitor = RecordingMonitor(PlatformMocks(location="westeurope", updating=frozenset({type_token})))
+    run = run_program("prod", overrides=overrides, preview=True, monitor=monitor)
+    assert run.of_type("azuread:index/application:Application"), "sign-in was not declared"
     assert unsettled_kubernetes_inputs(run) == []

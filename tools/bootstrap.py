@@ -176,7 +176,10 @@ def parse_args(argv: Sequence[str] | None) -> Request:
     parser.add_argument("--location", help="Azure region, e.g. northeurope")
     parser.add_argument("--task-pool-max", type=int, help="most task nodes the pool scales out to")
     parser.add_argument("--task-pool-vm-size", help="VM size of the task pool")
-    parser.add_argument("--control-plane-vm-size", help="VM size of the control-plane (System) pool")
+    parser.add_argument(
+        "--control-plane-vm-size", help="VM size of a control-plane pool of Airflow's own (not the System pool's)"
+    )
+    parser.add_argument("--system-vm-size", help="VM size of the cluster's System pool (fixed when it is created)")
     parser.add_argument(
         "--set",
         action="append",
@@ -194,7 +197,9 @@ def parse_args(argv: Sequence[str] | None) -> Request:
         (LOCATION_KEY, args.location),
         ("cluster.taskPool.maxCount", args.task_pool_max),
         ("cluster.taskPool.vmSize", args.task_pool_vm_size),
+        ("cluster.controlPlanePool.dedicated", True if args.control_plane_vm_size else None),
         ("cluster.controlPlanePool.vmSize", args.control_plane_vm_size),
+        ("cluster.systemPool.vmSize", args.system_vm_size),
     ]
     overrides = [(key, value) for key, value in named if value is not None]
     overrides += [parse_assignment(text) for text in args.set]

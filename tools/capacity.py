@@ -9,7 +9,7 @@ from typing import Any
 
 from components.config.values import parse_quantity
 from components.node_capacity import MIB, Fit, busiest_node, spread_domains, task_pods_per_node
-from tools.offline import ProgramRun
+from tools.offline import DeclaredResource, ProgramRun
 from tools.transitions import plain
 
 RELEASE = "kubernetes:helm.sh/v3:Release"
@@ -22,7 +22,15 @@ def agent_pool(run: ProgramRun, mode: str) -> dict[str, Any]:
 
 
 def control_plane_pool(run: ProgramRun) -> dict[str, Any]:
-    return agent_pool(run, "System")
+    """Where Airflow's control plane runs: its own System pool, else the cluster's inline one
+    (``controlPlanePool.dedicated: false``), whose nodes take the cluster's version."""
+    pools = [p.inputs for p in run.of_type("azure-native:containerservice:AgentPool") if p.inputs["mode"] == "System"]
+    if pools:
+        (pool,) = pools
+        return pool
+    cluster = run.one("azure-native:containerservice:ManagedCluster").inputs
+    (inline,) = cluster["agentPoolProfiles"]
+    return {**inline, "agentPoolName": inline["name"], "orchestratorVersion": cluster["kubernetesVersion"]}
 
 
 def monitoring_on(run: ProgramRun) -> bool:
@@ -45,7 +53,7 @@ def control_plane_fit(run: ProgramRun, values: Mapping[str, Any] | None = None) 
     pool = control_plane_pool(run)
     zones = len(pool.get("availabilityZones") or [])
     return busiest_node(
-        values if values is not None else plain(run.one(RELEASE).inputs["values"]),
+        values if values is not None else plain(airflow_release(run).inputs["values"]),
         pool["vmSize"],
         pool["orchestratorVersion"],
         spread_domains(zones, int(pool["minCount"])),
@@ -59,7 +67,7 @@ def capacity_lines(run: ProgramRun) -> list[str]:
     pool, fit = control_plane_pool(run), control_plane_fit(run)
     verdict = "fits" if fit.fits else "DOES NOT FIT"
     tasks = agent_pool(run, "User")
-    requests = plain(run.one(RELEASE).inputs["values"])["workers"]["kubernetes"]["resources"]["requests"]
+    requests = plain(airflow_release(run).inputs["values"])["workers"]["kubernetes"]["resources"]["requests"]
     cpu, memory = float(parse_quantity(requests["cpu"]) * 1000), float(parse_quantity(requests["memory"]) / MIB)
     per_node = task_pods_per_node(tasks["vmSize"], tasks["orchestratorVersion"], monitoring_on(run), cpu, memory)
     return [
@@ -68,3 +76,9 @@ def capacity_lines(run: ProgramRun) -> list[str]:
         f" {requests['memory']} per node beside AKS's DaemonSets",
         "  (AKS's reservations and system pods: data/aks-reservations.yaml)",
     ]
+
+
+def airflow_release(run: ProgramRun) -> DeclaredResource:
+    """The Airflow chart's release: a stack with a front door also has its controllers' releases."""
+    (release,) = [r for r in run.of_type(RELEASE) if r.inputs.get("chart") == "airflow"]
+    return release

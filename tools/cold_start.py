@@ -15,11 +15,11 @@ from typing import Any
 
 from components.azure.pools import POOL_LABEL
 from components.node_start import NodeStartTimes, node_start_times
+from tools.capacity import airflow_release
 from tools.cost import AGENT_POOL, MANAGED_CLUSTER
 from tools.offline import DeclaredResource, ProgramRun
 from tools.prices import PriceTable
 
-RELEASE = "kubernetes:helm.sh/v3:Release"
 #: The autoscaler profile's units: whole minutes ("10m") and whole seconds ("10s").
 UNIT_MINUTES = {"m": 1.0, "s": 1 / 60}
 
@@ -49,7 +49,7 @@ class ColdStartEstimate:
     scale_down_delay_after_add_minutes: float
     #: The task pool VM's on-demand hourly price (None when unpriced); for a spot pool, at most this.
     node_hour_usd: float | None
-    #: Whether that price was seen in a copy (``seen_in``); otherwise it is an estimate.
+    #: Whether a copy confirms that price for the table's region (``PriceTable.confirmed``); else an estimate.
     price_confirmed: bool
 
     @property
@@ -89,7 +89,7 @@ def _profile(run: ProgramRun, key: str) -> str:
 
 
 def _image(run: ProgramRun) -> str:
-    values: dict[str, Any] = next(iter(run.of_type(RELEASE))).inputs.get("values") or {}
+    values: dict[str, Any] = airflow_release(run).inputs.get("values") or {}
     return f"{values.get('defaultAirflowRepository')}:{values.get('defaultAirflowTag')}"
 
 
@@ -133,5 +133,5 @@ def estimate_cold_start(
         scale_down_unneeded_minutes=duration_minutes(_profile(run, "scaleDownUnneededTime")),
         scale_down_delay_after_add_minutes=duration_minutes(_profile(run, "scaleDownDelayAfterAdd")),
         node_hour_usd=None if price is None else table.monthly(price, 1) / table.hours_per_month,
-        price_confirmed=price is not None and bool(price.seen_in),
+        price_confirmed=price is not None and table.confirmed(price),
     )

@@ -19,6 +19,7 @@ STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
 BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
 MANAGEMENT_POLICY = "azure-native:storage:ManagementPolicy"
 PRIVATE_ZONE = "azure-native:privatedns:PrivateZone"
+PUBLIC_IP = "azure-native:network:PublicIPAddress"
 PRIVATE_ENDPOINT = "azure-native:network:PrivateEndpoint"
 LOG_WORKSPACE = "azure-native:operationalinsights:Workspace"
 METRICS_WORKSPACE = "azure-native:monitor:AzureMonitorWorkspace"
@@ -35,7 +36,7 @@ class CostLine:
     unit: str
     #: None when the table has no price for it.
     monthly_usd: float | None
-    #: Rests on an estimate: a price never seen in a copy (no ``seen_in``), or a usage assumption's quantity.
+    #: Rests on an estimate: a price no copy confirms for the table's region, or a usage assumption's quantity.
     estimated: bool
 
 
@@ -64,9 +65,10 @@ def _priced(table: PriceTable, price: Price | None, quantity: float) -> float | 
     return None if price is None else table.monthly(price, quantity)
 
 
-def _estimated(price: Price | None, assumed: bool = False) -> bool:
-    """Whether a line's figure rests on an unconfirmed price or on a quantity from ``assumptions``."""
-    return price is not None and (assumed or not price.seen_in)
+def _estimated(table: PriceTable, price: Price | None, assumed: bool = False) -> bool:
+    """Whether a line's figure rests on a price not confirmed for the table's region
+    (:meth:`PriceTable.confirmed`) or on a quantity from ``assumptions``."""
+    return price is not None and (assumed or not table.confirmed(price))
 
 
 def _idle_nodes(pool: Mapping[str, Any]) -> int:
@@ -83,23 +85,20 @@ def _node_line(resource: DeclaredResource, pool: Mapping[str, Any], table: Price
     price = table.prices.vm.get(size)
     monthly = 0.0 if nodes == 0 else _priced(table, price, nodes)
     charge = f"{nodes} x {size} nodes: pool {name} at {basis}{spot}"
-    return CostLine(resource, charge, nodes, "nodes", monthly, _estimated(price))
+    return CostLine(resource, charge, nodes, "nodes", monthly, _estimated(table, price))
 
 
 def _cluster(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
     tier = resource.input_at("sku.tier") or "Free"
     fee = table.prices.aks_tier.get(tier)
-    lines = [CostLine(resource, f"AKS {tier} tier", 1, "cluster", _priced(table, fee, 1), _estimated(fee))]
+    lines = [CostLine(resource, f"AKS {tier} tier", 1, "cluster", _priced(table, fee, 1), _estimated(table, fee))]
     lines += [_node_line(resource, pool, table) for pool in resource.inputs.get("agentPoolProfiles") or ()]
     outbound_lb = (resource.input_at("networkProfile.outboundType") or "loadBalancer") == "loadBalancer"
     if outbound_lb and (resource.input_at("networkProfile.loadBalancerSku") or "standard").lower() == "standard":
-        rule, address = table.prices.load_balancer, table.prices.public_ip
-        lines.append(
-            CostLine(resource, "outbound load balancer rule", 1, "rule", table.monthly(rule, 1), _estimated(rule))
-        )
-        lines.append(
-            CostLine(resource, "outbound public IP", 1, "address", table.monthly(address, 1), _estimated(address))
-        )
+        outbound = (("outbound load balancer rule", "rule", table.prices.load_balancer),)
+        outbound += (("outbound public IP", "address", table.prices.public_ip),)
+        for charge, unit, price in outbound:
+            lines.append(CostLine(resource, charge, 1, unit, table.monthly(price, 1), _estimated(table, price)))
     return lines
 
 
@@ -127,7 +126,7 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
             copies,
             "servers",
             _priced(table, compute, copies),
-            _estimated(compute),
+            _estimated(table, compute),
         ),
         CostLine(
             resource,
@@ -135,7 +134,7 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
             storage_gb * copies,
             "GB",
             table.monthly(prices.postgres_storage, storage_gb * copies),
-            _estimated(prices.postgres_storage),
+            _estimated(table, prices.postgres_storage),
         ),
         CostLine(
             resource,
@@ -145,7 +144,7 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
             "GB",
             table.monthly(backup, billable_backup_gb),
             # The backup's size is the assumed database size and daily changes.
-            _estimated(backup, assumed=True),
+            _estimated(table, backup, assumed=True),
         ),
     ]
 
@@ -153,7 +152,8 @@ def _postgres(resource: DeclaredResource, run: ProgramRun, table: PriceTable) ->
 def _registry(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
     sku = resource.input_at("sku.name")
     fee = table.prices.registry.get(sku)
-    return [CostLine(resource, f"container registry {sku}", 1, "registry", _priced(table, fee, 1), _estimated(fee))]
+    charge = f"container registry {sku}"
+    return [CostLine(resource, charge, 1, "registry", _priced(table, fee, 1), _estimated(table, fee))]
 
 
 def _same_account(resource: DeclaredResource, account: DeclaredResource) -> bool:
@@ -183,17 +183,26 @@ def _storage_account(resource: DeclaredResource, run: ProgramRun, table: PriceTa
     stored_gb = table.assumptions.task_log_gb_per_day * days
     charge = f"task logs {table.assumptions.task_log_gb_per_day:g} GB/day kept {days:g} days, Hot {sku}"
     price = table.prices.blob_hot.get(sku)
-    return [CostLine(resource, charge, stored_gb, "GB", _priced(table, price, stored_gb), _estimated(price, True))]
+    monthly = _priced(table, price, stored_gb)
+    return [CostLine(resource, charge, stored_gb, "GB", monthly, _estimated(table, price, assumed=True))]
 
 
 def _private_zone(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
     zone = table.prices.private_dns_zone
-    return [CostLine(resource, "private DNS zone", 1, "zone", table.monthly(zone, 1), _estimated(zone))]
+    return [CostLine(resource, "private DNS zone", 1, "zone", table.monthly(zone, 1), _estimated(table, zone))]
+
+
+def _public_ip(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
+    """A Standard static address the program owns (the front door's); its load-balancing rules
+    join the cluster's load balancer, whose fee includes the first five."""
+    address = table.prices.public_ip
+    return [CostLine(resource, "static public IP", 1, "address", table.monthly(address, 1), _estimated(table, address))]
 
 
 def _private_endpoint(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
     endpoint = table.prices.private_endpoint
-    return [CostLine(resource, "private endpoint", 1, "endpoint", table.monthly(endpoint, 1), _estimated(endpoint))]
+    monthly = table.monthly(endpoint, 1)
+    return [CostLine(resource, "private endpoint", 1, "endpoint", monthly, _estimated(table, endpoint))]
 
 
 def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> list[CostLine]:
@@ -209,7 +218,7 @@ def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTabl
             monthly_gb,
             "GB",
             table.monthly(prices.log_analytics_ingestion, monthly_gb),
-            _estimated(prices.log_analytics_ingestion, assumed=True),
+            _estimated(table, prices.log_analytics_ingestion, assumed=True),
         ),
         CostLine(
             resource,
@@ -217,7 +226,7 @@ def _log_workspace(resource: DeclaredResource, run: ProgramRun, table: PriceTabl
             kept_gb,
             "GB",
             table.monthly(prices.log_analytics_retention, kept_gb),
-            _estimated(prices.log_analytics_retention, assumed=True),
+            _estimated(table, prices.log_analytics_retention, assumed=True),
         ),
     ]
 
@@ -233,7 +242,7 @@ def _metrics_workspace(resource: DeclaredResource, run: ProgramRun, table: Price
             tens_of_millions,
             "10M samples",
             table.monthly(table.prices.prometheus_ingestion, tens_of_millions),
-            _estimated(table.prices.prometheus_ingestion, assumed=True),
+            _estimated(table, table.prices.prometheus_ingestion, assumed=True),
         )
     ]
 
@@ -246,7 +255,7 @@ def _grafana(resource: DeclaredResource, run: ProgramRun, table: PriceTable) -> 
             1,
             "instance",
             table.monthly(table.prices.grafana_standard, 1),
-            _estimated(table.prices.grafana_standard),
+            _estimated(table, table.prices.grafana_standard),
         )
     ]
 
@@ -258,6 +267,7 @@ CHARGES: Mapping[str, Charges] = {
     REGISTRY: _registry,
     STORAGE_ACCOUNT: _storage_account,
     PRIVATE_ZONE: _private_zone,
+    PUBLIC_IP: _public_ip,
     PRIVATE_ENDPOINT: _private_endpoint,
     LOG_WORKSPACE: _log_workspace,
     METRICS_WORKSPACE: _metrics_workspace,

@@ -56,6 +56,8 @@ AZURE_NAMES = {
         "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials",
     ),
     "azure-native:containerregistry:Registry": ("registryName", "Microsoft.ContainerRegistry/registries"),
+    "azure-native:network:PublicIPAddress": ("publicIpAddressName", "Microsoft.Network/publicIPAddresses"),
+    "azure-native:dns:RecordSet": ("relativeRecordSetName", "Microsoft.Network/dnszones/{zoneName}/{recordType}"),
     "azure-native:network:PrivateEndpoint": ("privateEndpointName", "Microsoft.Network/privateEndpoints"),
     "azure-native:network:PrivateDnsZoneGroup": (
         "privateDnsZoneGroupName",

@@ -22,6 +22,7 @@ from collections.abc import Collection
 
 import pulumi
 
+from tools.mock_azuread import azuread_resource
 from tools.mock_monitoring import EXTENSION_RESOURCES, OUTPUTS
 from tools.mock_names import AZURE_NAMES
 from tools.mock_values import entra_kubeconfig, kubeconfig, random_bytes, random_id, random_password, seeded_rng
@@ -111,6 +112,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return self._random(typ, args.name, state)
         if typ.startswith("kubernetes:"):
             return self._kubernetes(typ, args.name, state)
+        if typ.startswith("azuread:"):
+            return azuread_resource(typ, args.name, state, TENANT_ID)
         return f"{args.name}-id", state
 
     def _azure(self, typ: str, logical: str, state: dict):
@@ -140,6 +143,7 @@ class PlatformMocks(pulumi.runtime.Mocks):
             "azure-native:managedidentity:UserAssignedIdentity": self._identity_outputs,
             "azure-native:containerregistry:Registry": self._registry_outputs,
             "azure-native:keyvault:Vault": self._vault_outputs,
+            "azure-native:network:PublicIPAddress": self._public_ip_outputs,
         }.get(typ)
         if computed:
             computed(name, state)
@@ -208,6 +212,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
         properties["vaultUri"] = f"https://{name.lower()}.vault.azure.net/"
         properties["provisioningState"] = "Succeeded"
         state["properties"] = properties
+
+    def _public_ip_outputs(self, name: str, state: dict) -> None:
+        """A static address is allocated at creation; ARM returns it as ``ipAddress``."""
+        digest = uuid.UUID(stable_uuid("public-ip", name)).bytes
+        state["ipAddress"] = f"20.{digest[0]}.{digest[1]}.{digest[2] % 254 + 1}"
+        state["provisioningState"] = "Succeeded"
 
     def _random(self, typ: str, name: str, state: dict):
         if typ == "random:index/randomPassword:RandomPassword":

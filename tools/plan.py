@@ -21,8 +21,10 @@ from components.kubernetes_versions import check_date, support_warnings
 from tools.capacity import capacity_lines
 from tools.cold_start import estimate_cold_start
 from tools.compare import main as compare
+from tools.connections import connection_lines
 from tools.cost import estimate_idle_cost
 from tools.duration import estimate_duration, load_provisioning_times
+from tools.front_door_lines import front_door_lines
 from tools.offline import ROOT, OfflineConfigError, run_program, stack_config
 from tools.paused_cost import paused_cost
 from tools.plan_document import plan_document, render_json, resource_keys
@@ -98,9 +100,12 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print("\nOutputs:")
     print("\n".join(render_outputs(run)))
     print()
+    print("\n".join(front_door_lines(run, settings)))
+    print()
     print("\n".join(render_duration(estimate_duration(run, times), keys)))
     print()
     print("\n".join(capacity_lines(run)))
+    print("\n".join(connection_lines(run)))
     print()
     idle = estimate_idle_cost(run, table)
     # A protected stack is never paused (tools.pause refuses it): no paused figure for it.

@@ -1,5 +1,5 @@
-"""``data/prices.yaml`` as a strict table: dated list prices for one region and the usage assumptions
-the idle cost (:mod:`tools.cost`) multiplies them by.
+"""``data/prices.yaml`` as a strict table: dated list prices for one region, the copies that confirm
+them for that region, and the usage assumptions the idle cost (:mod:`tools.cost`) multiplies them by.
 """
 
 from __future__ import annotations
@@ -16,6 +16,26 @@ from components.data_tables import DATA, Table
 PRICES = DATA / "prices.yaml"
 
 
+#: A copy's region when it publishes one figure for every region.
+GLOBAL = "global"
+
+
+class Copy(Table):
+    """Where a price was seen: the copy, what it says, and the region it says the figure is for."""
+
+    url: str = Field(pattern=r"^https?://")
+    said: str = Field(min_length=1)
+    #: An ARM region name, ``global``, or ``unnamed`` when the copy names none: only what it says.
+    region: str = Field(pattern=r"^[a-z0-9]+$")
+
+
+class Statement(Table):
+    """A documented fact about a price (not a copy of its figure)."""
+
+    url: str = Field(pattern=r"^https://")
+    said: str = Field(min_length=1)
+
+
 class Price(Table):
     usd: float = Field(ge=0)
     #: "GB" and "10M samples" are usage: the quantity is already a month's.
@@ -24,7 +44,10 @@ class Price(Table):
     query: str | None = None
     note: str | None = None
     as_of: date
-    seen_in: tuple[str, ...] = ()
+    seen_in: tuple[Copy, ...] = ()
+    #: Where it is documented that the price is one figure in every region: then a copy of any
+    #: region, named or not, confirms it.
+    same_in_every_region: Statement | None = None
 
 
 class Prices(Table):
@@ -71,6 +94,14 @@ class PriceTable(Table):
         per_month = {"hour": self.hours_per_month, "day": self.hours_per_month / 24}
         per_month |= {"month": 1, "GB-month": 1, "GB": 1, "10M samples": 1}
         return price.usd * per_month[price.per] * quantity
+
+    def confirmed(self, price: Price) -> bool:
+        """Whether a copy shows the price for this table's region: one for the region or for every
+        region (``global``); a copy naming no region or another one only when the price is documented
+        to be the same in every region.
+        """
+        regions = {copy.region for copy in price.seen_in}
+        return bool(regions & {self.region, GLOBAL}) or (bool(regions) and price.same_in_every_region is not None)
 
     @property
     def as_of(self) -> date:

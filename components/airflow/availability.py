@@ -1,12 +1,14 @@
 """Chart values that keep Airflow up through node drains and zone losses, and tasks through spot.
 
 Chart 1.20.0 reads, per component, ``replicas``, ``podDisruptionBudget`` ({enabled, config}, the
-config copied verbatim into the PodDisruptionBudget's spec) and ``topologySpreadConstraints``
-(copied into the pod spec); its pods carry the labels ``tier``, ``component`` and ``release``.
+config copied verbatim into the PodDisruptionBudget's spec), ``topologySpreadConstraints``
+(copied into the pod spec) and ``strategy`` (copied into the Deployment's spec); its pods carry the
+labels ``tier``, ``component`` and ``release``.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from components import node_start
@@ -15,6 +17,13 @@ from components.platform import NodePlacement
 
 #: Chart value key -> the ``component`` label the chart puts on that component's pods.
 HIGHLY_AVAILABLE = {"scheduler": "scheduler", "apiServer": "api-server", "triggerer": "triggerer"}
+#: The chart's Deployments an upgrade rolls: the scheduler (a Deployment unless the executor is a local
+#: one), the triggerer (unless its persistence is on; both are off here), API server and DAG processor.
+ROLLED = (*HIGHLY_AVAILABLE, "dagProcessor")
+#: ``airflow.rollout: replace``. Not ``Recreate``: Helm merges our strategy into the chart's default
+#: (the triggerer's and DAG processor's ``rollingUpdate``), and Kubernetes refuses ``rollingUpdate`` beside
+#: ``Recreate``; one pod at a time also keeps a component of two or more replicas serving.
+REPLACE_STRATEGY = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
 ZONE_KEY = "topology.kubernetes.io/zone"
 HOSTNAME_KEY = "kubernetes.io/hostname"
 
@@ -49,19 +58,30 @@ def spread(label: str, release: str, placement: NodePlacement) -> list[dict[str,
     ]
 
 
+def rollout_values(settings: AirflowSettings) -> dict[str, dict[str, Any]]:
+    """Per rolled Deployment: its ``strategy`` under ``airflow.rollout: replace``, nothing under ``surge``
+    (the chart's own: maxSurge 1 for the API server, 100% for the triggerer and DAG processor,
+    Kubernetes' 25% for the scheduler; components/database_connections.py counts both)."""
+    if settings.rollout == "surge":
+        return {key: {} for key in ROLLED}
+    return {key: {"strategy": copy.deepcopy(REPLACE_STRATEGY)} for key in ROLLED}
+
+
 def availability_values(settings: AirflowSettings, release: str, placement: NodePlacement) -> dict[str, Any]:
-    """Per component: replicas, a disruption budget when there are two or more, and the spread.
+    """Per component: replicas, a disruption budget when there are two or more, the spread, and how an
+    upgrade replaces its pods (``dagProcessor``: only the latter).
 
     ``maxUnavailable: 1`` (the chart's own config) lets a drain take one pod at a time; with one
     replica a budget would either block drains (minAvailable 1) or protect nothing, so it is off.
     """
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = rollout_values(settings)
     for component, label in HIGHLY_AVAILABLE.items():
         replicas = _replicas(settings, component)
         values[component] = {
             "replicas": replicas,
             "podDisruptionBudget": {"enabled": replicas > 1, "config": {"maxUnavailable": 1}},
             "topologySpreadConstraints": spread(label, release, placement),
+            **values[component],
         }
     return values
 

@@ -80,6 +80,8 @@ class Flows:
     task_egress: Sequence[Destination] = ()
     #: Hook for an ingress controller: its namespace's pods may reach the API server. Off by default.
     ingress_controller_namespace: str | None = None
+    #: The OpenID Connect provider the API server signs users in with, when sign-in is on.
+    sign_in: Destination | None = None
 
 
 def git_destination(repo: str) -> Destination:
@@ -156,6 +158,9 @@ def policy_specs(flows: Flows) -> dict[str, dict[str, Any]]:
     }
     if flows.secrets is not None:
         specs["secrets"] = _egress(_pods(r, *SECRETS_CLIENTS), _to(flows.secrets))
+    if flows.sign_in is not None:
+        # Token, discovery document and signing keys: the API server's own, not the cloud identity's.
+        specs["sign-in"] = _egress(api_server, _to(flows.sign_in))
     if flows.task_egress:
         specs["task-egress"] = _egress(_pods(r, WORKER), *(_to(destination) for destination in flows.task_egress))
     if flows.git is not None:
@@ -259,5 +264,7 @@ def declare_network_policies(
         secrets=None if platform.secrets is None else platform.secrets.network,
         scraper=None if metrics is None else PodPeer(metrics.collector_namespace, metrics.collector_labels),
         task_egress=[Destination(cidrs=rule.cidrs, ports=rule.ports) for rule in settings.task_egress],
+        ingress_controller_namespace=None if platform.front_door is None else platform.front_door.controller_namespace,
+        sign_in=None if platform.sign_in is None else platform.sign_in.network,
     )
     return [NetworkPolicies("network-policies", NetworkPoliciesArgs(namespace, flows), opts=opts)]

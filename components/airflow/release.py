@@ -9,7 +9,9 @@ import pulumi_kubernetes as k8s
 import pulumi_random as random
 from pydantic import SecretStr
 
+from components.airflow.front_door import AirflowFrontDoor, FrontDoorArgs
 from components.airflow.network_policies import declare_network_policies
+from components.airflow.proxy import behind_proxy
 from components.airflow.readers import namespace_readers
 from components.airflow.remote_logs import remote_logging
 from components.airflow.role_job import DatabaseRoleJob, DatabaseRoleJobArgs
@@ -29,7 +31,15 @@ from components.airflow.secrets import (
     fernet_key,
     postgres_connection_uri,
 )
+from components.airflow.sign_in import (
+    API_SERVER_CONFIG_KEY,
+    API_SERVER_CONFIG_MAP,
+    SIGN_IN_CLIENT_SECRET,
+    config_file,
+    with_sign_in,
+)
 from components.airflow.values import (
+    ADMIN_PASSWORD_ENV,
     ADMIN_USERNAME,
     API_SERVER_PORT,
     RELEASE_NAME,
@@ -98,6 +108,9 @@ class AirflowRelease(pulumi.ComponentResource):
         }
         if args.git_ssh_key is not None:
             generated[GIT_SSH_KEY] = pulumi.Output.from_input(args.git_ssh_key.get_secret_value())
+        sign_in = platform.sign_in
+        if sign_in is not None:
+            generated[SIGN_IN_CLIENT_SECRET] = sign_in.client_secret
         self.secrets = [
             k8s.core.v1.Secret(
                 ref.name,
@@ -149,8 +162,35 @@ class AirflowRelease(pulumi.ComponentResource):
                 metrics=platform.metrics,
             )
         )
+        self.sign_in_config: list[k8s.core.v1.ConfigMap] = []
+        if sign_in is not None:
+            text = config_file(sign_in, args.settings.ui.sign_in)
+            self.sign_in_config.append(
+                k8s.core.v1.ConfigMap(
+                    API_SERVER_CONFIG_MAP,
+                    metadata=k8s.meta.v1.ObjectMetaArgs(name=API_SERVER_CONFIG_MAP, namespace=namespace),
+                    data={API_SERVER_CONFIG_KEY: text},
+                    opts=in_cluster,
+                )
+            )
+            values = with_sign_in(
+                values,
+                active_admin=args.settings.ui.sign_in.keep_admin_user,
+                config_digest=text.apply(digest),
+                password_env=ADMIN_PASSWORD_ENV,
+            )
+        if platform.front_door is not None:
+            # Envoy speaks plain HTTP to the API server: https URLs and cookies on the host name all the same.
+            values = behind_proxy(values, platform.front_door.hostname)
         # Before any pod of the release starts: a pod never runs without its policies.
         self.network_policies = declare_network_policies(namespace, args.settings, platform, values, in_cluster)
+        # The UI and API on the stack's host name, when the platform has a front door (airflow.ui.hostname).
+        door = platform.front_door
+        self.front_door = (
+            AirflowFrontDoor("front-door", FrontDoorArgs(door, args.settings.ui, namespace), opts=in_cluster)
+            if door
+            else None
+        )
 
         self.release = k8s.helm.v3.Release(
             "airflow",
@@ -183,6 +223,8 @@ class AirflowRelease(pulumi.ComponentResource):
                         # Airflow logs in as the role this Job creates.
                         self.database_role.job,
                         *self.network_policies,
+                        *self.sign_in_config,
+                        *(sign_in.ready if sign_in else []),
                     ]
                 ),
             ),
@@ -201,6 +243,7 @@ class AirflowRelease(pulumi.ComponentResource):
             "airflowRemoteLogFolder": logging.folder_url,
             "airflowAdminUsername": ADMIN_USERNAME,
             "airflowAdminPassword": pulumi.Output.secret(self.admin_password.result),
+            **({"airflowUrl": self.front_door.url} if self.front_door else {}),
         }
         self.register_outputs(self.outputs)
 

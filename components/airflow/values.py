@@ -28,6 +28,7 @@ from components.airflow.secrets import (
 from components.airflow.secrets_backend import secrets_config
 from components.config import AirflowSettings, GitSyncSettings
 from components.config.resources import ProcessResources
+from components.database_connections import database_pool_config
 from components.platform import (
     AIRFLOW_SERVICE_ACCOUNTS,
     MetricsScraping,
@@ -180,6 +181,7 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
         "dagProcessor": {
             "enabled": True,
             **bound_to_identity("dagProcessor"),
+            **available["dagProcessor"],
             **process(r.dag_processor, groomed=True),
         },
         # Triggerer logs go to blob storage like every other log: no volume claim.
@@ -220,6 +222,8 @@ def chart_values(args: ValuesArgs) -> dict[str, Any]:
                 **recovery["core"],
             },
             "scheduler": recovery["scheduler"],
+            # Every process's pool, the figure components/database_connections.py counts against the server.
+            "database": database_pool_config(s.database_pool.size, s.database_pool.max_overflow),
             "kubernetes_executor": {
                 "worker_pods_creation_batch_size": s.worker_pods_creation_batch_size,
                 "delete_worker_pods": "True",

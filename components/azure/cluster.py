@@ -1,4 +1,4 @@
-"""AKS with a bootstrap System pool, the Airflow control-plane and task pools, and a Kubernetes provider."""
+"""AKS with its System pool, the Airflow control-plane and task pools, and a Kubernetes provider."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from components.azure.endpoints import public_endpoint
 from components.azure.kubeconfig import unattended
 from components.azure.maintenance import autoscaler_profile, maintenance_windows
 from components.azure.pools import (
+    SYSTEM_POOL_SIZE_BEFORE_SETTING,
     PoolArgs,
     agent_pool,
     bootstrap_profile,
     control_plane_fixed,
     control_plane_placement,
     pool_names,
+    system_placement,
     task_fixed,
     task_placement,
 )
@@ -64,7 +66,9 @@ class Cluster(pulumi.ComponentResource):
         cp = s.control_plane_pool
         tp = s.task_pool
         control_plane_name, task_name = pool_names(cp, tp)
-        self.control_plane = control_plane_placement(control_plane_name, cp.zones)
+        self.control_plane = (
+            control_plane_placement(control_plane_name, cp.zones) if cp.dedicated else system_placement()
+        )
         self.tasks = task_placement(task_name, tp.spot)
 
         # AKS upgrades one minor at a time and never downgrades: a preview that skips or goes back stops here.
@@ -77,6 +81,13 @@ class Cluster(pulumi.ComponentResource):
                     type=MANAGED_CLUSTER,
                     path="kubernetesVersion",
                     value=s.kubernetes_version,
+                ),
+                Guarded(
+                    setting="airflow-platform:cluster.systemPool.vmSize",
+                    type=MANAGED_CLUSTER,
+                    path="agentPoolProfiles.vmSize",
+                    value=s.system_pool.vm_size,
+                    before_recorded=SYSTEM_POOL_SIZE_BEFORE_SETTING,
                 ),
                 *access.guarded(s.access),
             ],
@@ -122,7 +133,7 @@ class Cluster(pulumi.ComponentResource):
                 upgrade_channel=s.upgrade_channel, node_os_upgrade_channel="NodeImage"
             ),
             auto_scaler_profile=autoscaler_profile(s.autoscaler),
-            agent_pool_profiles=[bootstrap_profile(args.node_subnet_id)],
+            agent_pool_profiles=[bootstrap_profile(args.node_subnet_id, s.system_pool.vm_size)],
             addon_profiles=args.addon_profiles,
             azure_monitor_profile=args.azure_monitor_profile,
             tags=args.tags,
@@ -165,17 +176,22 @@ class Cluster(pulumi.ComponentResource):
             kubernetes_version=s.kubernetes_version,
             tags=args.tags,
         )
-        self.control_plane_pool = agent_pool(
-            "control-plane-pool",
-            PoolArgs(
-                mode="System",
-                fixed=control_plane_fixed(cp),
-                placement=self.control_plane,
-                min_count=cp.min_count,
-                max_count=cp.max_count,
-                **common,
-            ),
-            pool_opts,
+        # Without a dedicated pool, Airflow's control plane runs on the System pool the cluster has.
+        self.control_plane_pool = (
+            agent_pool(
+                "control-plane-pool",
+                PoolArgs(
+                    mode="System",
+                    fixed=control_plane_fixed(cp),
+                    placement=self.control_plane,
+                    min_count=cp.min_count,
+                    max_count=cp.max_count,
+                    **common,
+                ),
+                pool_opts,
+            )
+            if cp.dedicated
+            else None
         )
         self.task_pool = agent_pool(
             "task-pool",
@@ -212,12 +228,16 @@ class Cluster(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "clusterName": self.cluster_name,
-                "controlPlanePoolName": self.control_plane_pool.name,
+                "controlPlanePoolName": self.control_plane_pool_name,
                 "taskPoolName": self.task_pool.name,
                 "oidcIssuerUrl": self.oidc_issuer_url,
                 "kubeletObjectId": self.kubelet_object_id,
             }
         )
+
+    @property
+    def control_plane_pool_name(self) -> pulumi.Input[str]:
+        return self.control_plane_pool.name if self.control_plane_pool else self.control_plane.pool_name
 
     @property
     def oidc_issuer_url(self) -> pulumi.Output[str]:
@@ -238,5 +258,5 @@ class Cluster(pulumi.ComponentResource):
             api_server=self.api_server,
             # With Entra ID, Kubernetes names a group by its object id.
             reader_groups=[g for g in (self.settings.access.preview_group_object_id,) if g],
-            ready=[self.managed_cluster, self.control_plane_pool, self.deployer_admin],
+            ready=[r for r in (self.managed_cluster, self.control_plane_pool, self.deployer_admin) if r],
         )

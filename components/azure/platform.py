@@ -11,12 +11,14 @@ from components.azure.alerts import AlertFacts
 from components.azure.cluster import Cluster, ClusterArgs
 from components.azure.cluster_monitoring import ClusterMonitoring, ClusterMonitoringArgs
 from components.azure.database import Database, DatabaseArgs
+from components.azure.front_door import declare_front_door
 from components.azure.key_vault import KeyVault, KeyVaultArgs
 from components.azure.logs import LogStorage, LogStorageArgs
 from components.azure.monitoring import ADDONS_OFF, Monitoring, MonitoringArgs, azure_monitor_profile
 from components.azure.network import Network, NetworkArgs
 from components.azure.private_link import PrivateAccess, PrivateEndpoints, node_subnet_service_endpoints
 from components.azure.registry import Registry, RegistryArgs
+from components.azure.sign_in_app import declare_sign_in
 from components.config import StackSettings
 from components.naming import resource_names
 from components.platform import Platform, service_account_subjects
@@ -175,6 +177,16 @@ def build_platform(settings: StackSettings) -> Platform:
         if monitoring
         else None
     )
+    sign_in = declare_sign_in(settings, client.tenant_id)
+    front_door = declare_front_door(
+        settings.airflow.ui,
+        names=names,
+        resource_group_name=rg,
+        location=settings.location,
+        cluster=cluster,
+        subscription_id=client.subscription_id,
+        tags=tags,
+    )
     return Platform(
         cluster=cluster.handle(),
         database=database.handle(),
@@ -182,12 +194,14 @@ def build_platform(settings: StackSettings) -> Platform:
         registry=registry.handle(),
         secrets=vault.handle() if vault else None,
         metrics=scraping,
+        front_door=front_door,
+        sign_in=sign_in.provider if sign_in else None,
         outputs={
             "location": settings.location,
             "resourceGroupName": rg,
             "clusterName": cluster.managed_cluster.name,
             "kubeconfig": cluster.kubeconfig,
-            "controlPlanePoolName": cluster.control_plane_pool.name,
+            "controlPlanePoolName": cluster.control_plane_pool_name,
             "taskPoolName": cluster.task_pool.name,
             "registryLoginServer": registry.login_server,
             "databaseHost": database.host,
@@ -197,5 +211,6 @@ def build_platform(settings: StackSettings) -> Platform:
             "airflowIdentityClientId": logs.identity.client_id,
             "oidcIssuerUrl": cluster.oidc_issuer_url,
             **({"keyVaultName": vault.vault.name, "keyVaultUrl": vault.vault_url} if vault else {}),
+            **(sign_in.outputs if sign_in else {}),
         },
     )

@@ -29,13 +29,14 @@ TASK_TAINT = Toleration(key="airflow-platform/dedicated", value="airflow-tasks")
 #: The taint Azure puts on every spot node; declared so updates show no spurious diff.
 SPOT_TAINT = Toleration(key="kubernetes.azure.com/scalesetpriority", value="spot")
 
-#: The inline pool the cluster is created with. Its shape never changes (ARM would refuse it):
-#: the cheapest D-series size AKS takes for a System pool, tainted so only add-ons run on it.
+#: The inline pool the cluster is created with. Its shape never changes (ARM would refuse it): its
+#: size is ``cluster.systemPool.vmSize``, tainted so only add-ons run on it, and what tolerates that.
 BOOTSTRAP_POOL = "system"
-BOOTSTRAP_VM_SIZE = "Standard_D2ds_v5"
 BOOTSTRAP_MIN_COUNT = 1
 BOOTSTRAP_MAX_COUNT = 3
 BOOTSTRAP_TAINT: str = AKS_POOLS["critical_addons_only"]["taint"]
+#: The System pool's size of every cluster created before ``cluster.systemPool.vmSize`` existed.
+SYSTEM_POOL_SIZE_BEFORE_SETTING = "Standard_D2ds_v5"
 
 CONTROL_PLANE_PREFIX = "cp"
 TASK_PREFIX = "tasks"
@@ -87,19 +88,34 @@ def control_plane_placement(name: str, zones: tuple[str, ...] = ()) -> NodePlace
     return NodePlacement(pool_name=name, node_selector={POOL_LABEL: "control-plane"}, zones=tuple(sorted(zones)))
 
 
+def system_placement() -> NodePlacement:
+    """Airflow's control plane on the System pool (``controlPlanePool.dedicated: false``): selected by
+    AKS's own pool label, tolerating the taint that keeps other workloads off it."""
+    key, rest = BOOTSTRAP_TAINT.split("=", 1)
+    value, effect = rest.split(":")
+    return NodePlacement(
+        pool_name=BOOTSTRAP_POOL,
+        node_selector={AKS_POOLS["pool_label"]["key"]: BOOTSTRAP_POOL},
+        tolerations=(Toleration(key=key, value=value, effect=effect),),
+    )
+
+
 def task_placement(name: str, spot: bool) -> NodePlacement:
     taints = (TASK_TAINT, SPOT_TAINT) if spot else (TASK_TAINT,)
     return NodePlacement(pool_name=name, node_selector={POOL_LABEL: "tasks"}, tolerations=taints)
 
 
-def bootstrap_profile(subnet_id: pulumi.Input[str]) -> containerservice.ManagedClusterAgentPoolProfileArgs:
+def bootstrap_profile(
+    subnet_id: pulumi.Input[str], vm_size: str
+) -> containerservice.ManagedClusterAgentPoolProfileArgs:
     """The inline pool. No orchestratorVersion: a pinned one makes AKS refuse later cluster updates."""
     return containerservice.ManagedClusterAgentPoolProfileArgs(
         name=BOOTSTRAP_POOL,
         mode="System",
         os_type="Linux",
         type="VirtualMachineScaleSets",
-        vm_size=BOOTSTRAP_VM_SIZE,
+        vm_size=vm_size,
+        **{to_snake(key): value for key, value in os_disk_fixed(vm_size).items()},
         scale_set_priority="Regular",
         enable_auto_scaling=True,
         min_count=BOOTSTRAP_MIN_COUNT,

@@ -17,6 +17,8 @@ KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 NETWORK_CONTRIBUTOR = "4d97b98b-1d4f-4787-a291-c67834d212e7"
 #: Built-in role "Monitoring Data Reader": query the data of an Azure Monitor workspace.
 MONITORING_DATA_READER = "b0d8363b-8ddd-447d-831f-62ca05bff136"
+#: Built-in role "DNS Zone Contributor": manage a DNS zone's record sets (cert-manager's DNS-01).
+DNS_ZONE_CONTRIBUTOR = "befefa01-2a29-4197-83a8-272ff33ce314"
 
 
 def grant(

@@ -27,6 +27,7 @@ from components.config.cluster import (
     MAX_POOL_NODES,
     ClusterSettings,
     ControlPlanePoolSettings,
+    SystemPoolSettings,
     TaskPoolSettings,
 )
 from components.config.monitoring import MonitoringSettings
@@ -114,6 +115,7 @@ __all__ = [
     "StackSettings",
     "StorageSizeGb",
     "Subnet",
+    "SystemPoolSettings",
     "TaskPodSettings",
     "TaskPoolSettings",
     "VmSize",

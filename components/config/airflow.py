@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pydantic import Field
 
 from components import chart_facts
-from components.config.availability import ReplicaSettings, TaskRetrySettings, queued_timeout_problems
+from components.config.availability import ReplicaSettings, Rollout, TaskRetrySettings, queued_timeout_problems
 from components.config.base import Problem, Settings
+from components.config.database_pool import DatabasePoolSettings
 from components.config.resources import AirflowResources
+from components.config.ui import UiSettings
 from components.config.values import (
     ChartVersion,
     Cidr,
@@ -93,11 +95,14 @@ class AirflowSettings(Settings):
     max_active_tasks_per_dag: int = Field(32, ge=1)
     worker_pods_creation_batch_size: int = Field(16, ge=1)
     replicas: ReplicaSettings = ReplicaSettings()
+    rollout: Rollout = "surge"
+    database_pool: DatabasePoolSettings = DatabasePoolSettings()
     resources: AirflowResources = AirflowResources()
     task_retries: TaskRetrySettings = TaskRetrySettings()
     task_queued_timeout: Duration | None = Field(
         None, description="unset: derived from data/node-start-times.yaml; never shorter than a node's start"
     )
+    ui: UiSettings = UiSettings()
 
     @property
     def database_setup_namespace(self) -> str:

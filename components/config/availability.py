@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
@@ -22,6 +23,14 @@ class ReplicaSettings(Settings):
     scheduler: int = Field(2, ge=1, le=MAX_REPLICAS)
     api_server: int = Field(2, ge=1, le=MAX_REPLICAS)
     triggerer: int = Field(2, ge=1, le=MAX_REPLICAS)
+
+
+#: ``airflow.rollout``: how an upgrade replaces the pods of the scheduler, API server, triggerer and DAG
+#: processor. ``surge`` (the chart's strategies): a new pod starts before an old one stops, so a component
+#: at one replica stays up, but each rollout runs extra pods, each with its database connections.
+#: ``replace``: an old pod stops before its replacement starts; no pod or connection beyond the replicas,
+#: and a component at one replica is down for its new pod's start (about a minute).
+Rollout = Literal["surge", "replace"]
 
 
 class TaskRetrySettings(Settings):

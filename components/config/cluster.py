@@ -35,6 +35,18 @@ def _counts_problems(pool: ControlPlanePoolSettings | TaskPoolSettings) -> Itera
         yield Problem(pool.key_path("min_count"), pool.min_count, f"must not exceed maxCount ({pool.max_count})")
 
 
+class SystemPoolSettings(Settings):
+    """The pool the cluster is created with, for AKS's own add-ons: AKS fixes it at creation."""
+
+    vm_size: Annotated[
+        VmSize, _checked(_system_pool_size), _checked(lambda size: azure_facts.pool_size_requirement(size, "System"))
+    ] = "Standard_D2ds_v5"
+
+
+#: The control-plane pool's settings that only a dedicated pool has.
+_DEDICATED_ONLY = ("vm_size", "min_count", "max_count", "zones")
+
+
 class ControlPlanePoolSettings(Settings):
     """The on-demand System pool that runs scheduler, API server, triggerer, DAG processor, jobs."""
 
@@ -50,8 +62,22 @@ class ControlPlanePoolSettings(Settings):
     min_count: int = Field(1, ge=1, le=MAX_POOL_NODES)
     max_count: int = Field(3, ge=1, le=MAX_POOL_NODES)
     zones: tuple[Zone, ...] = Field((), strict=False)
+    dedicated: bool = Field(
+        True,
+        description="false: no pool of its own; Airflow's control plane shares the cluster's System pool "
+        "(one node less; for dev, where isolation from AKS's add-ons matters less than the cost)",
+    )
 
     def problems(self) -> Iterator[Problem]:
+        if not self.dedicated:
+            for name in sorted(self.model_fields_set & set(_DEDICATED_ONLY)):
+                yield Problem(
+                    self.key_path(name),
+                    getattr(self, name),
+                    "applies only to a dedicated control-plane pool (dedicated: true); with dedicated false "
+                    "Airflow's control plane runs on the System pool (cluster.systemPool)",
+                )
+            return
         yield from _counts_problems(self)
         if self.zones and self.min_count < 2:
             yield Problem(
@@ -97,10 +123,17 @@ class ClusterSettings(Settings):
         "patch", description="patch: AKS moves the cluster to each new patch of its minor; none: no automatic upgrade"
     )
     access: ClusterAccessSettings = ClusterAccessSettings()
+    system_pool: SystemPoolSettings = SystemPoolSettings()
     control_plane_pool: ControlPlanePoolSettings = ControlPlanePoolSettings()
     task_pool: TaskPoolSettings = TaskPoolSettings()
     maintenance: MaintenanceSettings = MaintenanceSettings()
     autoscaler: AutoscalerSettings = AutoscalerSettings()
+
+    @property
+    def pool_max_counts(self) -> tuple[int, ...]:
+        """maxCount of each pool the program declares beside the System pool, the task pool's last."""
+        cp = self.control_plane_pool
+        return (*((cp.max_count,) if cp.dedicated else ()), self.task_pool.max_count)
 
     def problems(self) -> Iterator[Problem]:
         channel = kubernetes_versions.channel_requirement(self.kubernetes_version, self.upgrade_channel)
@@ -109,7 +142,6 @@ class ClusterSettings(Settings):
         plan = kubernetes_versions.plan_requirement(self.support_plan, self.tier)
         if plan is not None:
             yield Problem(self.key_path("support_plan"), self.support_plan, plan)
-        pools = (self.control_plane_pool.max_count, self.task_pool.max_count)
-        network = azure_facts.pod_network_requirement(pools, CLUSTER_POD_CIDR)
+        network = azure_facts.pod_network_requirement(self.pool_max_counts, CLUSTER_POD_CIDR)
         if network is not None:
             yield Problem(self.key_path("task_pool", "max_count"), self.task_pool.max_count, network)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pydantic import ConfigDict, Field, SecretStr
 from pydantic.alias_generators import to_camel
 
-from components import azure_facts, kubernetes_versions
+from components import azure_facts, database_connections, kubernetes_versions
 from components.config.airflow import AirflowSettings
 from components.config.base import _NOT_GIVEN, Problem, Settings
 from components.config.cluster import ClusterSettings
@@ -47,6 +47,8 @@ class StackSettings(Settings):
     monitoring: MonitoringSettings = MonitoringSettings()
     pause: PauseSettings = PauseSettings()
     git_ssh_key: SecretStr | None = None
+    #: An existing app registration's client secret (airflow.ui.signIn.clientId).
+    sign_in_client_secret: SecretStr | None = None
 
     @property
     def tags(self) -> dict[str, str]:
@@ -62,8 +64,7 @@ def _node_subnet_room(settings: StackSettings) -> Iterator[Problem]:
     """Each node takes one address of the node subnet (pods live on the overlay)."""
     subnet = ipaddress.IPv4Network(settings.network.node_subnet)
     room = subnet.num_addresses - AZURE_RESERVED_SUBNET_ADDRESSES
-    pools = settings.cluster
-    nodes = azure_facts.cluster_node_ceiling((pools.control_plane_pool.max_count, pools.task_pool.max_count))
+    nodes = azure_facts.cluster_node_ceiling(settings.cluster.pool_max_counts)
     if nodes > room:
         needed = 32 - (nodes + AZURE_RESERVED_SUBNET_ADDRESSES - 1).bit_length()
         yield Problem(
@@ -91,6 +92,24 @@ def _deploy_key_pairing(settings: StackSettings) -> Iterator[Problem]:
             settings.key_path("airflow", "git_sync", "known_hosts"),
             _NOT_GIVEN,
             "is required with gitSshKey: pin the git host's keys (the output of `ssh-keyscan github.com`)",
+        )
+
+
+def _sign_in_secret_pairing(settings: StackSettings) -> Iterator[Problem]:
+    """An existing app registration signs Airflow in with its secret; the program's own needs none."""
+    ui = settings.airflow.ui
+    existing = ui.sign_in.client_id is not None
+    if ui.hostname is not None and ui.sign_in.enabled and existing and settings.sign_in_client_secret is None:
+        yield Problem(
+            settings.key_path("airflow", "ui", "sign_in", "client_id"),
+            ui.sign_in.client_id,
+            "needs the registration's client secret: `pulumi config set --secret signInClientSecret`",
+        )
+    if settings.sign_in_client_secret is not None and not existing:
+        yield Problem(
+            settings.key_path("sign_in_client_secret"),
+            _NOT_GIVEN,
+            "is set but airflow.ui.signIn.clientId is not: the program creates its own secret; set both or neither",
         )
 
 
@@ -143,6 +162,15 @@ def _api_server_restricted(settings: StackSettings) -> Iterator[Problem]:
         )
 
 
+def _database_connections(settings: StackSettings) -> Iterator[Problem]:
+    """Airflow may not open more connections than the server leaves to users (components/database_connections.py)."""
+    sku = settings.database.sku_name
+    need = database_connections.settings_demand(settings.airflow)
+    requirement = database_connections.connections_requirement(sku, need)
+    if requirement is not None:
+        yield Problem(settings.key_path("database", "sku_name"), sku, requirement)
+
+
 def access_warnings(settings: StackSettings) -> list[str]:
     """The plan's warnings about access: example ranges left in the stack file lock every deployer out."""
     setting = ".".join(settings.key_path("cluster", "access", "authorized_ip_ranges"))
@@ -158,10 +186,12 @@ def access_warnings(settings: StackSettings) -> list[str]:
 RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
     (("network", "cluster"), _node_subnet_room),
     (("airflow", "git_ssh_key"), _deploy_key_pairing),
+    (("airflow", "sign_in_client_secret"), _sign_in_secret_pairing),
     (("location", "cluster"), _pool_zones_offered),
     (("location", "database"), _database_zones_offered),
     (("cluster",), _kubernetes_support),
     (("network", "registry"), _registry_private_endpoint),
     (("protect_data", "cluster"), _api_server_restricted),
     (("protect_data", "pause"), pause_unprotected),
+    (("database", "airflow"), _database_connections),
 )

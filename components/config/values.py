@@ -248,6 +248,14 @@ def _repository_path(path: str) -> str | None:
     return None
 
 
+def _host_name(name: str) -> str | None:
+    labels = name.split(".")
+    label = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+    if len(name) > 253 or len(labels) < 2 or not all(label.fullmatch(x) for x in labels):
+        return "must be a fully qualified DNS name in lower case, such as airflow.example.com"
+    return None
+
+
 def _namespace(name: str) -> str | None:
     if not re.fullmatch(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?", name):
         return "must be a DNS-1123 label: at most 63 lower case letters, digits and -, starting and ending alphanumeric"
@@ -291,6 +299,7 @@ PostgresVersion = Annotated[Literal["13", "14", "15", "16", "17", "18"], BeforeV
 StorageSizeGb = Literal[32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767]
 ChartVersion = Annotated[str, _matching(r"\d+\.\d+\.\d+", "must be an exact chart version X.Y.Z such as 1.20.0")]
 KubernetesNamespace = Annotated[str, _checked(_namespace)]
+HostName = Annotated[str, _checked(_host_name)]
 ImageRepository = Annotated[
     str,
     _matching(
