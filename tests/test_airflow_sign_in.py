@@ -93,6 +93,8 @@ def test_the_generated_admin_is_disabled_unless_kept_for_break_glass():
     disabled = release_values(signed_in())["createUserJob"]["args"][2]
     kept = release_values(signed_in(keepAdminUser=True))["createUserJob"]["args"][2]
     assert disabled.endswith(" admin disabled") and kept.endswith(" admin active")
+    # Without sign-in the Job sets it active: a stack that turns sign-in off gets its admin back.
+    assert release_values(run_program("prod"))["createUserJob"]["args"][2].endswith(" admin active")
     assert '--password "$AIRFLOW_ADMIN_PASSWORD"' in disabled
 
 

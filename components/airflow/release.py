@@ -36,6 +36,7 @@ from components.airflow.sign_in import (
     API_SERVER_CONFIG_MAP,
     SIGN_IN_CLIENT_SECRET,
     config_file,
+    with_admin_state,
     with_sign_in,
 )
 from components.airflow.values import (
@@ -173,12 +174,9 @@ class AirflowRelease(pulumi.ComponentResource):
                     opts=in_cluster,
                 )
             )
-            values = with_sign_in(
-                values,
-                active_admin=args.settings.ui.sign_in.keep_admin_user,
-                config_digest=text.apply(digest),
-                password_env=ADMIN_PASSWORD_ENV,
-            )
+            values = with_sign_in(values, config_digest=text.apply(digest))
+        keep_admin = sign_in is None or args.settings.ui.sign_in.keep_admin_user
+        values = with_admin_state(values, active=keep_admin, password_env=ADMIN_PASSWORD_ENV)
         if platform.front_door is not None:
             # Envoy speaks plain HTTP to the API server: https URLs and cookies on the host name all the same.
             values = behind_proxy(values, platform.front_door.hostname)

@@ -123,19 +123,23 @@ def create_user_args(create_user: list[str], password_env: str, username: str, a
     return ["bash", "-c", command, *create_user[3:]]
 
 
-def with_sign_in(
-    values: dict[str, Any], *, active_admin: bool, config_digest: Any, password_env: str
-) -> dict[str, Any]:
+def with_admin_state(values: dict[str, Any], *, active: bool, password_env: str) -> dict[str, Any]:
+    """The create-user Job also sets the generated admin's active flag, on every upgrade: off while
+    sign-in is on (unless kept for break-glass), and back on once a stack turns sign-in off."""
+    create_user = dict(values["createUserJob"])
+    username = create_user["defaultUser"]["username"]
+    create_user["args"] = create_user_args(create_user["args"], password_env, username, active)
+    return {**values, "createUserJob": create_user}
+
+
+def with_sign_in(values: dict[str, Any], *, config_digest: Any) -> dict[str, Any]:
     """The release's values with sign-in on: the FAB auth manager, the API server's config file and
-    secret, the admin's active flag. Other components' API server env vars are kept."""
+    secret. Other components' API server env vars are kept."""
     api_server = dict(values["apiServer"])
     api_server["apiServerConfigConfigMapName"] = API_SERVER_CONFIG_MAP
     api_server["env"] = [*api_server.get("env", []), secret_env(SIGN_IN_CLIENT_SECRET_ENV, SIGN_IN_CLIENT_SECRET)]
     # The chart has no checksum of this ConfigMap: a changed file rolls the API server through this.
     api_server["podAnnotations"] = {**api_server.get("podAnnotations", {}), CONFIG_DIGEST_ANNOTATION: config_digest}
-    create_user = dict(values["createUserJob"])
-    username = create_user["defaultUser"]["username"]
-    create_user["args"] = create_user_args(create_user["args"], password_env, username, active_admin)
     config = dict(values["config"])
     config["core"] = {**config.get("core", {}), "auth_manager": FAB_AUTH_MANAGER}
-    return {**values, "apiServer": api_server, "createUserJob": create_user, "config": config}
+    return {**values, "apiServer": api_server, "config": config}
