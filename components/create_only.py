@@ -1,4 +1,5 @@
-"""data/create-only.yaml as rules: what Azure does with an input path on an existing resource.
+"""data/create-only.yaml and data/aws-create-only.yaml as rules: what Azure or AWS does with an input
+path on an existing resource. The two files are one table (a type in both is an error).
 
 One reader for the program's guards (components/guards.py), which stop a preview Azure would
 refuse, and for the offline planner (tools/transitions.py), which checks every update against it.
@@ -18,6 +19,7 @@ import yaml
 from pulumi.output import Unknown
 
 TABLE = Path(__file__).resolve().parent.parent / "data" / "create-only.yaml"
+AWS_TABLE = TABLE.with_name("aws-create-only.yaml")
 
 
 def _ordered(value: Any) -> tuple[int, ...]:
@@ -27,9 +29,15 @@ def _ordered(value: Any) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", str(value)))
 
 
+def cloud_of(type_token: str) -> str:
+    """Who refuses what the table says is refused: AWS for pulumi-aws types, Azure for the rest."""
+    return "AWS" if type_token.startswith("aws:") else "Azure"
+
+
 @dataclass(frozen=True)
 class Rule:
-    """One row of ``data/create-only.yaml``: what Azure does with a path on an existing resource."""
+    """One row of ``data/create-only.yaml`` or its AWS half: what the cloud does with a path on an existing
+    resource."""
 
     update: str
     source: str
@@ -94,18 +102,29 @@ class Table:
         """Like :meth:`rule`, but a path without a row is an error (a guard must know its rule)."""
         found = self.rule(type_token, path)
         if found is None:
-            raise KeyError(f"data/create-only.yaml has no row for {type_token} {path}")
+            raise KeyError(
+                f"the create-only table (data/create-only.yaml, data/aws-create-only.yaml) has no row for "
+                f"{type_token} {path}"
+            )
         return found
 
 
 @functools.cache
-def load_table(path: Path = TABLE) -> Table:
-    document = yaml.safe_load(path.read_text())
-    types = {
-        type_token: {
-            key: Rule(**{**row, "allowed": tuple(tuple(pair) for pair in row.get("allowed", ()))})
-            for key, row in rows.items()
+def load_table(*paths: Path) -> Table:
+    """The rows of ``paths`` (by default both clouds' files) as one table, as old as its oldest file."""
+    types: dict[str, dict[str, Rule]] = {}
+    seen: list[datetime.date] = []
+    for path in paths or (TABLE, AWS_TABLE):
+        document = yaml.safe_load(path.read_text())
+        twice = sorted(types.keys() & document["types"].keys())
+        if twice:
+            raise ValueError(f"{path.name} has rows for types another create-only table has: {twice}")
+        seen.append(document["seen"])
+        types |= {
+            type_token: {
+                key: Rule(**{**row, "allowed": tuple(tuple(pair) for pair in row.get("allowed", ()))})
+                for key, row in rows.items()
+            }
+            for type_token, rows in document["types"].items()
         }
-        for type_token, rows in document["types"].items()
-    }
-    return Table(seen=document["seen"], types=types)
+    return Table(seen=min(seen), types=types)

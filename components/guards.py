@@ -1,4 +1,4 @@
-"""Stops `pulumi preview` before a change that Azure refuses, or that would replace a data store.
+"""Stops `pulumi preview` before a change that Azure (or AWS) refuses, or that would replace a data store.
 
 A guard is a Pulumi dynamic resource next to the resource it protects, which depends on it. At
 creation it records the settings Azure fixes then, or lets move only one way. On every later
@@ -7,7 +7,7 @@ the new ones and raises, naming each offending setting, so nothing is changed (n
 halfway through `pulumi up`, never a new empty server). A change Azure accepts diffs as an update
 of the guard, so the recorded values move forward with the resource.
 
-What Azure accepts for each setting is its row in ``data/create-only.yaml``.
+What the cloud accepts for each setting is its row in ``data/create-only.yaml`` (``data/aws-create-only.yaml``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 from pulumi.runtime import rpc
 
-from components.create_only import Rule, load_table
+from components.create_only import Rule, cloud_of, load_table
 
 #: The key the dynamic provider framework stores its own serialized provider under.
 PROVIDER_KEY = "__provider"
@@ -32,9 +32,9 @@ TRANSITIONS = "transitions"
 #: How a guard enforces each kind of row (rows that update in place need no guard).
 _RULE_OF_UPDATE = {"create-only": FIXED, "grow-only": NO_DECREASE, "transitions": TRANSITIONS}
 _WHY = {
-    FIXED: "Azure keeps it as it was when the {resource} was created",
-    NO_DECREASE: "Azure can only increase it on an existing {resource}",
-    TRANSITIONS: "Azure changes it on an existing {resource} only {allowed}",
+    FIXED: "{cloud} keeps it as it was when the {resource} was created",
+    NO_DECREASE: "{cloud} can only increase it on an existing {resource}",
+    TRANSITIONS: "{cloud} changes it on an existing {resource} only {allowed}",
 }
 
 
@@ -99,11 +99,14 @@ def _refusal(setting: str, resource: str, old: Mapping[str, Any], new: Mapping[s
     if unknown:
         what = "is not known before the update, because what it names would be replaced"
     elif too_far:
-        what = f"Azure moves it at most {row.max_step} minor version per update; go through each minor in turn"
+        what = (
+            f"{cloud_of(new['type'])} moves it at most {row.max_step} minor version per update; "
+            "go through each minor in turn"
+        )
     else:
         targets = row.targets(before)
         moves = f"from {before} to {' or '.join(targets)}" if targets else f"from {before} to nothing else"
-        what = _WHY[rule].format(resource=resource, allowed=moves)
+        what = _WHY[rule].format(cloud=cloud_of(new["type"]), resource=resource, allowed=moves)
     shown_after = "(unknown)" if after == rpc.UNKNOWN else _written(new.get("shown", after))
     message = f"{setting}: {_written(old.get('shown', before))} -> {shown_after} is refused: {what}"
     message += f" (source: {row.source})."
@@ -150,8 +153,9 @@ class GuardProvider(ResourceProvider):
         refused = refused_changes(olds, news)
         if refused:
             resource = news.get("resource", "resource")
+            clouds = " and ".join(sorted({cloud_of(s["type"]) for s in (news.get("settings") or {}).values()}))
             raise ChangeRefusedError(
-                f"this update would change what Azure fixes on the {resource}; nothing was changed:\n"
+                f"this update would change what {clouds} fixes on the {resource}; nothing was changed:\n"
                 + "\n".join(f"  - {r}" for r in refused)
             )
         return DiffResult(changes=_settings_of(olds) != _settings_of(news), replaces=[])

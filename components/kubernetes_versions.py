@@ -56,11 +56,10 @@ def _calendar_date(text: object) -> object:
 CalendarDate = Annotated[date, BeforeValidator(_calendar_date)]
 
 
-class Minor(Table):
-    upstream_release: Annotated[str, Field(pattern=r"^[A-Z][a-z]{2} \d{4}$")]
-    aks_ga: CalendarDate
-    end_of_support: CalendarDate
-    lts_end: CalendarDate | None = None
+class CalendarMinor(Table):
+    """One minor of a cloud's calendar (AKS's or EKS's): its dates come from named sources, and an
+    unconfirmed one says where it comes from."""
+
     sources: tuple[str, ...] = Field(min_length=1)
     confirmed: bool = True
     estimate_from: str | None = None
@@ -71,16 +70,13 @@ class Minor(Table):
             raise ValueError("estimate_from is required when, and only when, confirmed is false")
         return self
 
-    def end(self, plan: SupportPlan) -> date | None:
-        return self.lts_end if plan == LTS else self.end_of_support
 
-
-class Calendar(Table):
-    """``data/aks-versions.yaml``."""
+class VersionCalendar(Table):
+    """A cloud's calendar: the day it was seen, its sources, and its minors by MAJOR.MINOR."""
 
     seen: date
     sources: dict[str, Source]
-    minors: dict[Annotated[str, Field(pattern=r"^\d+\.\d+$")], Minor] = Field(min_length=1)
+    minors: dict[Annotated[str, Field(pattern=r"^\d+\.\d+$")], CalendarMinor] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _sources_are_named(self) -> Self:
@@ -89,6 +85,22 @@ class Calendar(Table):
             if unknown:
                 raise ValueError(f"{name}: unknown sources {sorted(unknown)}")
         return self
+
+
+class Minor(CalendarMinor):
+    upstream_release: Annotated[str, Field(pattern=r"^[A-Z][a-z]{2} \d{4}$")]
+    aks_ga: CalendarDate
+    end_of_support: CalendarDate
+    lts_end: CalendarDate | None = None
+
+    def end(self, plan: SupportPlan) -> date | None:
+        return self.lts_end if plan == LTS else self.end_of_support
+
+
+class Calendar(VersionCalendar):
+    """``data/aks-versions.yaml``."""
+
+    minors: dict[Annotated[str, Field(pattern=r"^\d+\.\d+$")], Minor] = Field(min_length=1)
 
 
 @functools.cache
@@ -128,7 +140,7 @@ def has_patch(version: str) -> bool:
     return re.fullmatch(r"\d+\.\d+\.\d+", version) is not None
 
 
-def _ordered(minors: list[str]) -> list[str]:
+def ordered_minors(minors: list[str]) -> list[str]:
     return sorted(minors, key=lambda minor: tuple(int(part) for part in minor.split(".")))
 
 
@@ -151,7 +163,7 @@ def is_supported(minor: str, on: date, *, tier: str = "Free", plan: SupportPlan 
 
 def supported_minors(on: date, *, tier: str = "Free", plan: SupportPlan = "KubernetesOfficial") -> list[str]:
     effective = effective_plan(plan, tier)
-    return _ordered([minor for minor in calendar().minors if _within(minor, on, effective)])
+    return ordered_minors([minor for minor in calendar().minors if _within(minor, on, effective)])
 
 
 def days_until_end(minor: str, on: date, plan: SupportPlan = "KubernetesOfficial") -> int | None:
@@ -169,7 +181,12 @@ def default_minor(on: date) -> str:
     return lasting[0]
 
 
-def _listed(minors: list[str]) -> str:
+def newer_minors(minor: str, minors: list[str]) -> list[str]:
+    """The ``minors`` after ``minor``: where a stack can move on to."""
+    return [m for m in minors if ordered_minors([minor, m])[-1] != minor]
+
+
+def listed(minors: list[str]) -> str:
     return minors[0] if len(minors) == 1 else f"{', '.join(minors[:-1])} or {minors[-1]}"
 
 
@@ -194,7 +211,7 @@ def version_requirement(version: str, tier: str, plan: SupportPlan, on: date) ->
     """What is wrong with running ``version`` on ``on`` (unknown, not GA yet, or past its end), or None."""
     minor, effective = minor_of(version), effective_plan(plan, tier)
     supported = supported_minors(on, tier=tier, plan=plan)
-    choose = f"use a minor AKS supports on {on}: {_listed(supported)}" if supported else "no minor is supported"
+    choose = f"use a minor AKS supports on {on}: {listed(supported)}" if supported else "no minor is supported"
     known = calendar().minors.get(minor)
     if known is None:
         return f"is not in AKS's release calendar (data/aks-versions.yaml, seen {calendar().seen}): {choose}"
@@ -223,9 +240,9 @@ def support_warnings(settings: StackSettings, on: date) -> list[str]:
     left = days_until_end(minor, on, plan)
     if left is None or not 0 <= left <= WARNING_DAYS:
         return []
-    newer = [m for m in supported_minors(on, tier=cluster.tier, plan=plan) if _ordered([minor, m])[-1] != minor]
+    newer = newer_minors(minor, supported_minors(on, tier=cluster.tier, plan=plan))
     setting = ".".join(settings.key_path("cluster", "kubernetes_version"))
-    move = f"; move to {_listed(newer)} before then" if newer else ""
+    move = f"; move to {listed(newer)} before then" if newer else ""
     kind = "long-term support" if plan == LTS else "support"
     return [
         f'{setting} = "{cluster.kubernetes_version}": AKS {kind} for {minor} ends on '

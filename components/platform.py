@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -43,6 +44,12 @@ class Toleration:
             "value": self.value,
             "effect": self.effect,
         }
+
+
+#: The node label that names the Airflow pool a node belongs to (``control-plane`` or ``tasks``), on every cloud.
+POOL_LABEL = "airflow-platform/pool"
+#: Our own taint on task nodes: nothing but Airflow task pods tolerate it.
+TASK_TAINT = Toleration(key="airflow-platform/dedicated", value="airflow-tasks")
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,10 @@ class KubernetesCluster:
     reader_groups: Sequence[str]
     #: What a workload on the control-plane pool must wait for (the cluster with its System pool).
     ready: Sequence[pulumi.Resource]
+    #: The API server's addresses lie in a range Airflow's pods may reach (AKS's public endpoint, inside
+    #: the public HTTPS range): only a Cilium deny policy keeps the other pods from it. On EKS pods reach
+    #: it inside the VPC, which their NetworkPolicies never allow.
+    api_server_needs_cilium_deny: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,31 +127,61 @@ class Database:
 
 @dataclass(frozen=True)
 class WorkloadIdentity:
-    """A cloud identity that Kubernetes service accounts assume through federated tokens."""
+    """A cloud identity that the Airflow service accounts act as, with no stored key."""
 
-    client_id: pulumi.Output[str]
-    tenant_id: pulumi.Output[str]
     #: Annotations every Airflow service account carries to be bound to the identity.
     service_account_annotations: Mapping[str, pulumi.Output[str]]
     #: Labels every pod that uses the identity carries.
     pod_labels: Mapping[str, str]
     ready: Sequence[pulumi.Resource]
-    #: Where the pods exchange their service account token for the identity's (the identity provider).
+    #: Where the pods exchange their service account token for the identity's credentials.
     network: Destination
 
 
 @dataclass(frozen=True)
-class LogStore:
-    """Blob storage for remote task logs, reached with the workload identity."""
+class EntraIdentity:
+    """An Azure managed identity as Azure SDK clients name it (``managed_identity_client_id``)."""
 
-    kind: str  # "wasb" or "s3": the Airflow remote logging handler to use
-    account_name: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    tenant_id: pulumi.Output[str]
+
+
+@dataclass(frozen=True)
+class BlobFolder:
+    """Task logs in an Azure Blob Storage container, written as a managed identity (Airflow's WASB handler)."""
+
+    kind: ClassVar[str] = "wasb"
     container: pulumi.Output[str]
+    #: The account's blob endpoint, ``https://<account>.blob.core.windows.net/``.
     endpoint: pulumi.Output[str]
+    writer: EntraIdentity
+
+
+@dataclass(frozen=True)
+class S3Folder:
+    """Task logs under a prefix of an S3 bucket (Airflow's S3 handler); credentials come from the pod's environment."""
+
+    kind: ClassVar[str] = "s3"
+    bucket: pulumi.Output[str]
+    #: The key prefix, without slashes at either end.
+    prefix: str
+    region: str
+
+
+@dataclass(frozen=True)
+class LogStore:
+    """Object storage for remote task logs, reached with the workload identity."""
+
+    location: BlobFolder | S3Folder
     identity: WorkloadIdentity
     network: Destination
     #: What a pod writing logs waits for besides the identity (the private endpoint and its DNS records).
     ready: Sequence[pulumi.Resource] = ()
+
+    @property
+    def kind(self) -> str:
+        """The Airflow remote logging handler to use: "wasb" or "s3"."""
+        return self.location.kind
 
 
 @dataclass(frozen=True)

@@ -20,21 +20,25 @@ import pytest
 import yaml
 from pulumi import automation as auto
 
-from components.config import ConfigurationError
+from components.config import LOCATION_KEY, ConfigurationError
 from tools import bootstrap
-from tools.bootstrap import LOCATION_KEY, has_changes
+from tools.bootstrap import has_changes
 from tools.bootstrap_settings import (
+    AWS_REGION_KEY,
     BootstrapError,
     config_path,
     derive_config,
+    option_overrides,
     parse_assignment,
     pending_changes,
     program_settings,
     set_all_json,
+    stack_cloud,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+AWS_DEV = yaml.safe_load((ROOT / "Pulumi.aws-dev.yaml").read_text())["config"]
 TEMPLATE_CIPHERTEXT = "v1:TEMPLATEONLYCIPHERTEXT"
 TEMPLATE_CLIENT_SECRET = "v1:TEMPLATECLIENTSECRET"
 #: A protected stack names where its API server may be reached from (a documentation range here).
@@ -635,7 +639,208 @@ def test_a_control_plane_size_gives_airflow_a_pool_of_its_own_and_the_system_siz
     """dev's template shares the System pool: naming a control-plane size asks for a pool of its own."""
     flags = ["--control-plane-vm-size", "Standard_D8ds_v5", "--system-vm-size", "Standard_D4ds_v5"]
     request = bootstrap.parse_args(["team-b", *flags])
-    settings = program_settings("team-b", {}, derive_config(DEV, [*request.overrides, RANGES]).values, {})
+    overrides = option_overrides("azure", request.options, "dev")
+    settings = program_settings("team-b", {}, derive_config(DEV, [*overrides, RANGES]).values, {})
     assert settings.cluster.control_plane_pool.dedicated
     assert settings.cluster.control_plane_pool.vm_size == "Standard_D8ds_v5"
     assert settings.cluster.system_pool.vm_size == "Standard_D4ds_v5"
+
+
+# --- AWS templates ---------------------------------------------------------------------------
+
+#: A protected AWS stack names where its EKS API server may be reached from (a documentation range).
+AWS_RANGES = ("aws.cluster.publicAccessCidrs", ["198.51.100.0/24"])
+#: What the stand-in AWS CLI answers `aws sts get-caller-identity` with: a role session, as SSO gives.
+DEPLOYER = "arn:aws:sts::123456789012:assumed-role/platform-deployer/alice"
+
+
+def aws_overrides(argv: list[str], template: dict = AWS_DEV) -> list:
+    request = bootstrap.parse_args(["aws-staging", *argv])
+    cloud = stack_cloud(template, request.overrides)
+    return [*option_overrides(cloud, request.options, "aws-dev"), *request.overrides]
+
+
+def test_region_and_task_pool_max_set_the_aws_settings_on_an_aws_template():
+    derived = derive_config(
+        AWS_DEV, [*aws_overrides(["--region", "eu-central-1", "--task-pool-max", "12"]), AWS_RANGES]
+    )
+    settings = program_settings("aws-staging", {}, derived.values, {})
+
+    assert derived.values[AWS_REGION_KEY] == "eu-central-1"
+    assert LOCATION_KEY not in derived.values
+    assert settings.cloud == "aws"
+    assert settings.aws_region == "eu-central-1"
+    assert settings.aws.cluster.task_nodes.max_size == 12
+    assert settings.aws.cluster.public_access_cidrs == ("198.51.100.0/24",)
+    # Everything not overridden is the template's.
+    template = program_settings("aws-dev", {}, AWS_DEV, {})
+    assert settings.aws.database == template.aws.database
+    assert settings.aws.network == template.aws.network
+
+
+def test_a_new_protected_aws_stack_must_name_its_public_access_cidrs():
+    """The mirror of Azure's authorizedIpRanges: the note and the refusal name the AWS setting."""
+    derived = derive_config(AWS_DEV, aws_overrides(["--region", "eu-central-1"]), template_name="aws-dev")
+    (note,) = derived.notes  # aws-dev has no pause schedule to switch off
+    assert "protectData: true for this stack, although the template aws-dev sets false" in note
+    assert "--set 'aws.cluster.publicAccessCidrs=[...]'" in note
+    assert "authorizedIpRanges" not in note
+    with pytest.raises(ConfigurationError, match=r"aws\.cluster\.publicAccessCidrs: is required while protectData"):
+        program_settings("aws-staging", {}, derived.values, {})
+    # Unprotected on request, like an Azure copy of dev: then no ranges are required.
+    unprotected = derive_config(AWS_DEV, [*aws_overrides(["--region", "eu-central-1"]), ("protectData", False)])
+    assert program_settings("aws-staging", {}, unprotected.values, {}).protect_data is False
+
+
+def test_the_cloud_is_the_templates_unless_a_cloud_override_says_otherwise():
+    assert stack_cloud(AWS_DEV, []) == "aws"
+    assert stack_cloud(DEV, []) == "azure"  # dev does not name its cloud: the program's default
+    assert stack_cloud(DEV, [("cloud", "aws")]) == "aws"
+    assert option_overrides("aws", [("--region", "us-east-2")], "dev") == [(AWS_REGION_KEY, "us-east-2")]
+
+
+@pytest.mark.parametrize(
+    ("template", "argv", "named"),
+    [
+        ("aws-dev", ["--location", "northeurope"], "use --region (aws:region)"),
+        ("dev", ["--region", "eu-central-1"], "use --location (azure-native:location)"),
+        ("aws-dev", ["--task-pool-vm-size", "Standard_D8ds_v5"], "--set 'aws.cluster.taskNodes.instanceTypes=["),
+        ("aws-dev", ["--control-plane-vm-size", "Standard_D8ds_v5"], "'aws.cluster.controlPlaneNodes.instanceTypes="),
+        ("aws-dev", ["--system-vm-size", "Standard_D4ds_v5"], "'aws.cluster.controlPlaneNodes.instanceTypes="),
+    ],
+)
+def test_an_option_of_the_other_cloud_is_refused_before_anything_runs(
+    stand_in, aws_cli, aws_project, template, argv, named, capsys
+):
+    assert bootstrap.main(["staging", "--from", template, *argv], project_dir=aws_project) == 2
+    error = capsys.readouterr().err
+    assert named in error
+    assert f"the template {template} is a" in error
+    assert stand_in.commands() == []
+    assert aws_cli.commands() == []
+
+
+def stand_in_aws(arn: str) -> None:
+    """The stand-in ``aws``: answers ``sts get-caller-identity`` as AWS CLI v2 does, with or without
+    credentials (a profile that exists here or not), and records every command it receives."""
+    import json
+    import os
+    import sys
+    from pathlib import Path
+
+    here = Path(sys.argv[0]).resolve().parent
+    with (here / "aws-commands.jsonl").open("a") as log:
+        log.write(json.dumps(sys.argv[1:]) + "\n")
+    if sys.argv[1:3] != ["sts", "get-caller-identity"]:
+        print(f"aws: the stand-in does not implement: {' '.join(sys.argv[1:])}", file=sys.stderr)
+        sys.exit(252)
+    if os.environ.get("AWS_PROFILE") != "deployer":
+        # AWS CLI v2's message and return code 253 ("configuration or credentials are missing").
+        print(
+            '\nUnable to locate credentials. You can configure credentials by running "aws configure".', file=sys.stderr
+        )
+        sys.exit(253)
+    account = arn.split(":")[4]
+    print(json.dumps({"UserId": "AROAEXAMPLEID:alice", "Account": account, "Arn": arn}, indent=4))
+
+
+class AwsStandIn:
+    def __init__(self, bin_dir: Path):
+        self.bin_dir = bin_dir
+
+    def commands(self) -> list[list[str]]:
+        log = self.bin_dir / "aws-commands.jsonl"
+        return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@pytest.fixture
+def aws_cli(stand_in, monkeypatch) -> AwsStandIn:
+    """The stand-in ``aws`` beside the stand-in ``pulumi``, signed in (``AWS_PROFILE=deployer``)."""
+    executable = stand_in.bin_dir / "aws"
+    source = inspect.getsource(stand_in_aws)
+    executable.write_text(f"#!{sys.executable}\n{source}\n\nstand_in_aws({DEPLOYER!r})\n")
+    executable.chmod(0o755)
+    monkeypatch.setenv("AWS_PROFILE", "deployer")
+    return AwsStandIn(stand_in.bin_dir)
+
+
+@pytest.fixture
+def aws_project(project) -> Path:
+    """The project copy with the aws-dev template beside dev."""
+    shutil.copy(ROOT / "Pulumi.aws-dev.yaml", project)
+    return project
+
+
+AWS_ARGV = [
+    "aws-staging",
+    "--from",
+    "aws-dev",
+    "--region",
+    "eu-central-1",
+    "--set",
+    "aws.cluster.publicAccessCidrs=[198.51.100.0/24]",
+]
+
+
+def test_bootstrap_of_an_aws_stack_checks_the_aws_identity_then_previews_and_deploys(
+    stand_in, aws_cli, aws_project, logged_in, capsys
+):
+    # 1. Without --yes: the identity is checked before the stack is created; settings written, preview shown.
+    assert bootstrap.main(AWS_ARGV, project_dir=aws_project) == 0
+    assert aws_cli.commands() == [["sts", "get-caller-identity", "--output", "json", "--region", "eu-central-1"]]
+    assert [words_of(c) for c in stand_in.commands()[:4]] == [
+        ["version"],
+        ["whoami"],
+        ["stack", "select"],
+        ["stack", "init"],
+    ]
+    printed = capsys.readouterr().out
+    assert f"AWS credentials: {DEPLOYER}" in printed
+    assert printed.index("AWS credentials") < printed.index("Created the stack aws-staging")
+    assert "Previewing update (aws-staging):" in printed
+    assert "--set 'aws.cluster.publicAccessCidrs=[...]'" in printed
+    written = yaml.safe_load((aws_project / "Pulumi.aws-staging.yaml").read_text())["config"]
+    assert written[AWS_REGION_KEY] == "eu-central-1"
+    assert written["airflow-platform:cloud"] == "aws"
+    assert written["airflow-platform:aws"]["cluster"]["publicAccessCidrs"] == ["198.51.100.0/24"]
+    assert written["airflow-platform:aws"]["database"] == AWS_DEV["airflow-platform:aws"]["database"]
+    assert written["airflow-platform:protectData"] == "true"
+    assert LOCATION_KEY not in written
+
+    # 2. With --yes: deployed, and the outputs are the new region's.
+    stand_in.clear()
+    assert bootstrap.main([*AWS_ARGV, "--yes"], project_dir=aws_project) == 0
+    assert ["up"] in [words_of(c) for c in stand_in.commands()]
+    printed = capsys.readouterr().out
+    assert "Updating (aws-staging):" in printed
+    assert '  region: "eu-central-1"' in printed
+    assert "  airflowAdminPassword: [secret]" in printed
+
+
+def test_an_aws_stack_without_aws_credentials_is_refused_and_no_stack_is_created(
+    stand_in, aws_cli, aws_project, logged_in, monkeypatch, capsys
+):
+    monkeypatch.delenv("AWS_PROFILE")
+    assert bootstrap.main(AWS_ARGV, project_dir=aws_project) == 2
+    error = capsys.readouterr().err
+    assert "the AWS CLI has no usable credentials" in error
+    assert "Unable to locate credentials" in error  # the CLI's own reason, passed on
+    assert [words_of(c) for c in stand_in.commands()] == [["version"], ["whoami"], ["stack", "select"]]
+    assert not (aws_project / "Pulumi.aws-staging.yaml").exists()
+
+
+def test_an_aws_stack_without_the_aws_cli_is_refused_naming_what_needs_it(
+    stand_in, aws_project, logged_in, monkeypatch, capsys
+):
+    monkeypatch.setenv("PATH", str(stand_in.bin_dir))  # the stand-in pulumi, and no aws
+    assert bootstrap.main(AWS_ARGV, project_dir=aws_project) == 2
+    error = capsys.readouterr().err
+    assert "the AWS CLI (v2) is not on PATH" in error
+    assert "aws eks get-token" in error
+    assert not (aws_project / "Pulumi.aws-staging.yaml").exists()
+
+
+def test_an_azure_stack_does_not_ask_the_aws_cli(stand_in, aws_cli, project, logged_in):
+    argv = ["staging", "--location", "northeurope", "--set", "cluster.access.authorizedIpRanges=[198.51.100.0/24]"]
+    assert bootstrap.main(argv, project_dir=project) == 0
+    assert aws_cli.commands() == []

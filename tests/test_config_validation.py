@@ -58,8 +58,18 @@ def case(case_id: str, overrides: dict, paths: set[str], allowed: str):
 
 BAD_CONFIGURATIONS = [
     # -- the stack as a whole
-    case("cloud-planned", {f"{PROJECT}:cloud": "aws"}, {f"{PROJECT}:cloud"}, "not available yet"),
-    case("cloud-unknown", {f"{PROJECT}:cloud": "gcp"}, {f"{PROJECT}:cloud"}, "must be azure"),
+    case(
+        "cloud-aws-with-azure-blocks",
+        {f"{PROJECT}:cloud": "aws"},
+        {
+            "aws:region",
+            "azure-native:location",
+            *(f"{PROJECT}:{block}" for block in ("cluster", "network", "database", "logs", "registry")),
+            *(f"{PROJECT}:{block}" for block in ("secrets", "monitoring", "pause")),
+        },
+        "setting of the other cloud",
+    ),
+    case("cloud-unknown", {f"{PROJECT}:cloud": "gcp"}, {f"{PROJECT}:cloud"}, "must be azure or aws"),
     case(
         "location-display-name",
         {"azure-native:location": "West Europe"},
@@ -760,7 +770,7 @@ def test_the_message_shows_the_value_given_and_how_to_fix_it():
 def test_every_problem_is_reported_at_once():
     message, monitor = refused(
         {
-            f"{PROJECT}:cloud": "aws",
+            f"{PROJECT}:cloud": "gcp",
             CLUSTER: {"taskpool": {}, "controlPlanePool": {"vmSize": "Standard_B2s"}},
             DATABASE: {"version": "11"},
             AIRFLOW: {"parallelism": 4, "workerPodsCreationBatchSize": 8},
@@ -851,7 +861,7 @@ def test_a_setting_marked_secret_is_never_echoed():
 
 
 def test_the_deploy_key_is_never_echoed():
-    message = refusal({f"{PROJECT}:gitSshKey": DEPLOY_KEY, f"{PROJECT}:cloud": "aws"})
+    message = refusal({f"{PROJECT}:gitSshKey": DEPLOY_KEY, f"{PROJECT}:cloud": "gcp"})
     assert problem_paths(message) == {f"{PROJECT}:cloud", f"{PROJECT}:gitSshKey", f"{AIRFLOW}.gitSync.knownHosts"}
     assert "b3BlbnNzaC1rZXktdjEAAAAA" not in message
 

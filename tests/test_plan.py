@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import planned
 from tests.helpers import generated_secrets, named
 from tools import plan, plan_document, plan_text, snapshots
+from tools.cloud_figures import load_price_tables, stack_cloud
 from tools.cost import AGENT_POOL, MANAGED_CLUSTER, POSTGRES_SERVER, estimate_idle_cost
 from tools.duration import critical_path, estimate_duration, load_provisioning_times, provisioning_steps
 from tools.offline import ROOT, DeclaredResource, ProgramRun, run_program, strings_in
@@ -21,10 +22,14 @@ from tools.prices import load_prices
 
 TIMES = load_provisioning_times()
 PRICES = load_prices()
+TABLES = load_price_tables()
 
 
 def document_text(run: ProgramRun) -> str:
-    return plan_document.render_json(plan_document.plan_document(run, TIMES, PRICES))
+    """The plan document, priced with the stack's cloud's table (Azure's for a run made up here)."""
+    stack_file = ROOT / f"Pulumi.{run.stack}.yaml"
+    table = TABLES[stack_cloud(run.stack)] if stack_file.exists() else PRICES
+    return plan_document.render_json(plan_document.plan_document(run, TIMES, table))
 
 
 def secrets_of(run: ProgramRun) -> set[str]:
@@ -159,8 +164,8 @@ def test_snapshot_difference_reads_as_a_unified_diff(tmp_path, dev_run):
 
 
 def test_update_writes_snapshots_that_then_match(tmp_path, capsys):
-    snapshots.update_snapshots(["dev"], ROOT, TIMES, PRICES, directory=tmp_path)
-    snapshots.update_snapshots(["dev"], ROOT, TIMES, PRICES, directory=tmp_path)
+    snapshots.update_snapshots(["dev"], ROOT, TIMES, TABLES, directory=tmp_path)
+    snapshots.update_snapshots(["dev"], ROOT, TIMES, TABLES, directory=tmp_path)
     assert capsys.readouterr().out.splitlines() == [
         f"{tmp_path / 'dev.json'}: updated",
         f"{tmp_path / 'dev.json'}: unchanged",

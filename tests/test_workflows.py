@@ -1,12 +1,13 @@
 """The GitHub workflows: linted by actionlint and zizmor, and the promises they make to reviewers.
 
-Previews run for every stack with read-only, secret-free Azure access; only main deploys, and
-prod only through its protected environment.
+Previews run for every stack with read-only, secret-free cloud access (Azure, AWS); only main
+deploys, and prod (aws-prod) only through its protected environment.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,26 @@ def pulumi_run(job: dict) -> dict:
 
 def logs_in_to_azure(job: dict) -> bool:
     return bool(steps_using(job, "azure/login"))
+
+
+AWS_CREDENTIALS = "aws-actions/configure-aws-credentials"
+
+
+def logs_in_to_aws(job: dict) -> bool:
+    return bool(steps_using(job, AWS_CREDENTIALS))
+
+
+def cloud_of(stack: str) -> str:
+    from components.config import settings_from_config
+    from tools.offline import stack_config
+
+    return settings_from_config("airflow-platform", stack, *stack_config(stack)).cloud
+
+
+def job_stacks(job: dict) -> list[str]:
+    """The stacks a job runs for: its matrix, or the one its Pulumi command names."""
+    matrix = job.get("strategy", {}).get("matrix", {}).get("stack")
+    return matrix if matrix is not None else [pulumi_run(job)["with"]["stack-name"]]
 
 
 def all_jobs() -> list[tuple[str, str, dict]]:
@@ -100,13 +121,14 @@ def test_zizmor_finds_nothing():
     assert result.returncode == 0, result.stderr
 
 
-def test_every_job_states_its_permissions_and_only_azure_jobs_may_request_an_oidc_token():
+def test_every_job_states_its_permissions_and_only_cloud_jobs_may_request_an_oidc_token():
     for path in WORKFLOW_FILES:
         assert workflow(path.name)["permissions"] == {}, f"{path.name}: the workflow default must grant nothing"
     for file, name, job in all_jobs():
         permissions = job["permissions"]
         assert permissions.get("contents") == "read", f"{file}:{name}"
-        assert (permissions.get("id-token") == "write") == logs_in_to_azure(job), f"{file}:{name}"
+        cloud_login = logs_in_to_azure(job) or logs_in_to_aws(job)
+        assert (permissions.get("id-token") == "write") == cloud_login, f"{file}:{name}"
         granted = {scope for scope, level in permissions.items() if level == "write"}
         assert granted <= {"id-token", "pull-requests"}, f"{file}:{name} writes {granted}"
 
@@ -133,27 +155,35 @@ def test_azure_access_is_openid_connect_only():
 def test_every_stack_is_previewed_with_its_diff_on_each_pull_request():
     preview = workflow("preview.yml")
     assert set(preview["on"]) == {"pull_request"}  # never pull_request_target: no secrets for forks
-    job = preview["jobs"]["preview"]
     stacks = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
-    assert sorted(job["strategy"]["matrix"]["stack"]) == stacks
-    pulumi = pulumi_run(job)
-    assert pulumi["uses"].split("@")[1].removeprefix("v").isdigit(), "pinned to a major version"
-    assert pulumi["with"]["command"] == "preview"
-    assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
-    assert pulumi["with"]["diff"] is True
-    assert pulumi["with"]["comment-on-pr"] is True
-    assert "matrix.stack" in job["concurrency"]["group"]
-    assert job["permissions"]["pull-requests"] == "write"
+    previewed = [stack for job in preview["jobs"].values() for stack in job_stacks(job)]
+    assert sorted(previewed) == stacks, "each stack exactly once"
+    for name, job in preview["jobs"].items():
+        # Each job signs in to the cloud of its stacks only.
+        clouds = {cloud_of(stack) for stack in job_stacks(job)}
+        assert clouds == ({"azure"} if logs_in_to_azure(job) else {"aws"}), name
+        assert logs_in_to_azure(job) != logs_in_to_aws(job), name
+        assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository", name
+        pulumi = pulumi_run(job)
+        assert pulumi["uses"].split("@")[1].removeprefix("v").isdigit(), "pinned to a major version"
+        assert pulumi["with"]["command"] == "preview"
+        assert pulumi["with"]["stack-name"] == "${{ matrix.stack }}"
+        assert pulumi["with"]["diff"] is True
+        assert pulumi["with"]["comment-on-pr"] is True
+        assert "matrix.stack" in job["concurrency"]["group"]
+        assert job["permissions"]["pull-requests"] == "write"
 
 
-def test_main_deploys_dev_then_prod_only_through_its_protected_environment():
+@pytest.mark.parametrize(("dev", "prod"), [("dev", "prod"), ("aws-dev", "aws-prod")])
+def test_main_deploys_dev_then_prod_only_through_its_protected_environment(dev, prod):
     update = workflow("update.yml")
     assert update["on"] == {"push": {"branches": ["main"]}}
     jobs = update["jobs"]
-    assert set(jobs) == {"dev", "prod"}
-    assert "environment" not in jobs["dev"]
-    assert jobs["prod"]["environment"] == "prod"
-    assert jobs["prod"]["needs"] == "dev"
+    assert set(jobs) == {"dev", "prod", "aws-dev", "aws-prod"}
+    assert "environment" not in jobs[dev]
+    assert jobs[prod]["environment"] == prod
+    assert jobs[prod]["needs"] == dev
+    assert "needs" not in jobs[dev]
     for stack, job in jobs.items():
         pulumi = pulumi_run(job)
         assert (pulumi["with"]["command"], pulumi["with"]["stack-name"]) == ("up", stack)
@@ -174,8 +204,9 @@ def test_the_test_workflow_runs_the_readme_test_command_on_every_push_and_pull_r
     assert "sha512sum --check" in fetch["run"]
 
 
-def test_each_preview_posts_the_offline_comparison_with_the_pull_requests_base():
-    job = workflow("preview.yml")["jobs"]["preview"]
+@pytest.mark.parametrize(("name", "login"), [("preview", "azure/login"), ("preview-aws", AWS_CREDENTIALS)])
+def test_each_preview_posts_the_offline_comparison_with_the_pull_requests_base(name, login):
+    job = workflow("preview.yml")["jobs"][name]
     (checkout,) = steps_using(job, "actions/checkout")
     assert checkout["with"]["fetch-depth"] == 0, "the base commit's stack file must be there"
     (compare,) = [step for step in job["steps"] if "--compare-to" in step.get("run", "")]
@@ -185,9 +216,9 @@ def test_each_preview_posts_the_offline_comparison_with_the_pull_requests_base()
         "STACK": "${{ matrix.stack }}",
     }
     assert '>> "$GITHUB_STEP_SUMMARY"' in compare["run"]
-    # Offline: it needs no Azure session, so it runs (and reports) before the login.
-    (login,) = steps_using(job, "azure/login")
-    assert job["steps"].index(compare) < job["steps"].index(login)
+    # Offline: it needs no cloud session, so it runs (and reports) before the login.
+    (login_step,) = steps_using(job, login)
+    assert job["steps"].index(compare) < job["steps"].index(login_step)
     # And on the pull request itself, next to Pulumi's comment: one comment per stack, found by its marker.
     (post,) = steps_using(job, "actions/github-script")
     assert job["steps"].index(compare) < job["steps"].index(post)
@@ -212,6 +243,9 @@ def test_kubelogin_is_installed_after_the_azure_login_and_before_every_pulumi_ru
             steps = job["steps"]
             uses = [step.get("uses", "").split("@")[0] for step in steps]
             installs = [i for i, step in enumerate(steps) if "kubelogin-install-location" in step.get("run", "")]
+            if not logs_in_to_azure(job):
+                assert not installs, f"{file}: kubelogin outside an Azure job"
+                continue
             assert len(installs) == 1, f"{file}: kubelogin is not installed once"
             assert uses.index("azure/login") < installs[0] < uses.index("pulumi/actions"), file
             assert "GITHUB_PATH" in steps[installs[0]]["run"], f"{file}: kubelogin is not put on the PATH"
@@ -257,3 +291,64 @@ def test_dev_is_resumed_before_it_is_updated():
     installs = [step for step in steps_using(job, "pulumi/actions") if "command" not in step.get("with", {})]
     assert installs and steps.index(installs[0]) < steps.index(resume) < steps.index(pulumi_run(job))
     assert not [s for s in workflow("update.yml")["jobs"]["prod"]["steps"] if "tools.pause" in s.get("run", "")]
+
+
+def aws_jobs() -> list[tuple[str, str, dict]]:
+    return [(file, name, job) for file, name, job in all_jobs() if logs_in_to_aws(job)]
+
+
+def test_aws_access_is_openid_connect_to_an_iam_role_named_by_a_repository_variable():
+    jobs = aws_jobs()
+    assert {(file, name) for file, name, _ in jobs} == {
+        ("preview.yml", "preview-aws"),
+        ("update.yml", "aws-dev"),
+        ("update.yml", "aws-prod"),
+    }
+    pins = set()
+    for file, name, job in jobs:
+        (credentials,) = steps_using(job, AWS_CREDENTIALS)
+        pins.add(credentials["uses"])
+        assert re.fullmatch(r"[0-9a-f]{40}", credentials["uses"].split("@")[1]), f"{file}:{name}: pin a commit"
+        inputs = {"role-to-assume", "role-session-name", "aws-region"}
+        if file == "update.yml":
+            # Credentials are not renewed during `pulumi up`: they last as long as the job may.
+            assert credentials["with"]["role-duration-seconds"] == job["timeout-minutes"] * 60, name
+            inputs.add("role-duration-seconds")
+        assert set(credentials["with"]) == inputs, f"{file}:{name}"
+        # Pull requests get the read-only role; only main and the aws-prod environment the deploy role.
+        role = "AWS_PREVIEW_ROLE_ARN" if file == "preview.yml" else "AWS_DEPLOY_ROLE_ARN"
+        assert credentials["with"]["role-to-assume"] == f"${{{{ vars.{role} }}}}", f"{file}:{name}"
+        assert not logs_in_to_azure(job) and not any(key.startswith("ARM_") for key in job["env"]), f"{file}:{name}"
+    assert len(pins) == 1, "one version of the action everywhere"
+    text = "\n".join(path.read_text() for path in WORKFLOW_FILES)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "aws-access-key-id", "aws-secret"):
+        assert key not in text, f"{key}: no access keys anywhere"
+
+
+def test_aws_jobs_sign_in_in_the_stacks_region_with_the_aws_cli_there_before_pulumi_runs():
+    """The kubeconfig's exec credential is `aws eks get-token`: the CLI and its session come first."""
+    for file, name, job in aws_jobs():
+        steps = job["steps"]
+        (region,) = [step for step in steps if "tools.stack_region" in step.get("run", "")]
+        (credentials,) = steps_using(job, AWS_CREDENTIALS)
+        (cli,) = [step for step in steps if step.get("run") == "aws --version"]
+        pulumi = pulumi_run(job)
+        assert steps.index(region) < steps.index(credentials) < steps.index(cli) < steps.index(pulumi), name
+        assert credentials["with"]["aws-region"] == f"${{{{ steps.{region['id']}.outputs.region }}}}", name
+        # The region is read for the stack Pulumi runs on.
+        stack = pulumi["with"]["stack-name"]
+        argument = '"$STACK"' if region.get("env", {}).get("STACK") == stack else stack
+        assert region["run"] == f'.venv/bin/python -m tools.stack_region {argument} >> "$GITHUB_OUTPUT"', name
+        # GitHub's ubuntu-24.04 image ships AWS CLI v2 (actions/runner-images, Ubuntu2404-Readme.md).
+        assert job["runs-on"] == "ubuntu-24.04", f"{file}:{name}"
+
+
+def test_the_region_step_prints_each_aws_stacks_region_and_refuses_an_azure_stack(capsys):
+    from tools import stack_region
+
+    for stack in ("aws-dev", "aws-prod"):
+        assert stack_region.main([stack]) == 0
+        region = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]["aws:region"]
+        assert capsys.readouterr().out == f"region={region}\n"
+    assert stack_region.main(["dev"]) == 2
+    assert "is on azure, not aws" in capsys.readouterr().err

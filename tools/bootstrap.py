@@ -20,11 +20,12 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from components.config import LOCATION_KEY, PROJECT, SECRET_MARK, ConfigurationError
+from components.config import PROJECT, SECRET_MARK, ConfigurationError, StackSettings
 from tools.bootstrap_settings import (
     BootstrapError,
     config_path,
     derive_config,
+    option_overrides,
     parse_assignment,
     pending_changes,
     program_settings,
@@ -32,8 +33,9 @@ from tools.bootstrap_settings import (
     read_template,
     set_all_json,
     split_assignment,
+    stack_cloud,
 )
-from tools.cli import run_command
+from tools.cli import CloudCliError, aws_caller_arn, run_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +67,18 @@ def open_workspace(project_dir: Path, secrets_provider: str | None, say: Print) 
         ) from None
     say(f"Logged in to {identity.url or 'the Pulumi backend'} as {identity.user}")
     return workspace
+
+
+def check_cloud_credentials(settings: StackSettings, say: Print) -> None:
+    """On AWS, the identity ``pulumi up`` will act as, before anything is created.
+
+    The AWS CLI resolves credentials through the same chain as the AWS provider, and the
+    kubeconfig's exec credential runs that CLI (``aws eks get-token``): one call proves both, and
+    names the principal the cluster makes its admin (its access entry).
+    """
+    if settings.cloud == "aws":
+        arn = aws_caller_arn(settings.aws_region)
+        say(f"AWS credentials: {arn} (made the cluster's admin through an access entry)")
 
 
 def find_stack(name: str, workspace: auto.LocalWorkspace) -> auto.Stack | None:
@@ -121,6 +135,9 @@ def render_outputs(outputs: Mapping[str, auto.OutputValue]) -> list[str]:
 class Request:
     stack: str
     template: str = "dev"
+    #: ``--region``, ``--task-pool-max`` and the like, with their values: which settings they write
+    #: depends on the template's cloud.
+    options: tuple[tuple[str, Any], ...] = ()
     overrides: tuple[tuple[str, Any], ...] = ()
     secret_files: tuple[tuple[str, Path], ...] = ()
     secrets_provider: str | None = None
@@ -134,15 +151,17 @@ def bootstrap(request: Request, project_dir: Path = ROOT, say: Print = print) ->
     """
     if request.stack == request.template:
         raise BootstrapError("the new stack must not be its own template")
-    derived = derive_config(
-        read_template(project_dir, request.template), request.overrides, template_name=request.template
-    )
+    template = read_template(project_dir, request.template)
+    cloud = stack_cloud(template, request.overrides)
+    overrides = [*option_overrides(cloud, request.options, request.template), *request.overrides]
+    derived = derive_config(template, overrides, template_name=request.template)
     secrets = {config_path(key)[0]: read_secret(path) for key, path in request.secret_files}
 
     workspace = open_workspace(project_dir, request.secrets_provider, say)
     stack = find_stack(request.stack, workspace)
     current = stack.get_all_config() if stack else {}
-    program_settings(request.stack, current, derived.values, secrets)
+    settings = program_settings(request.stack, current, derived.values, secrets)
+    check_cloud_credentials(settings, say)
     if stack is None:
         stack = auto.Stack.create(request.stack, workspace)
         say(f"Created the stack {request.stack}")
@@ -173,13 +192,19 @@ def parse_args(argv: Sequence[str] | None) -> Request:
     parser = argparse.ArgumentParser(prog="bootstrap", description=__doc__.splitlines()[0])
     parser.add_argument("stack", help="name of the new stack")
     parser.add_argument("--from", dest="template", default="dev", help="stack to copy settings from (default dev)")
-    parser.add_argument("--location", help="Azure region, e.g. northeurope")
-    parser.add_argument("--task-pool-max", type=int, help="most task nodes the pool scales out to")
-    parser.add_argument("--task-pool-vm-size", help="VM size of the task pool")
+    parser.add_argument("--location", help="Azure region of an Azure stack, e.g. northeurope")
+    parser.add_argument("--region", help="AWS region of an AWS stack (aws:region), e.g. eu-central-1")
     parser.add_argument(
-        "--control-plane-vm-size", help="VM size of a control-plane pool of Airflow's own (not the System pool's)"
+        "--task-pool-max", type=int, help="most task nodes the pool (AWS: the task node group) scales out to"
     )
-    parser.add_argument("--system-vm-size", help="VM size of the cluster's System pool (fixed when it is created)")
+    parser.add_argument("--task-pool-vm-size", help="Azure: VM size of the task pool")
+    parser.add_argument(
+        "--control-plane-vm-size",
+        help="Azure: VM size of a control-plane pool of Airflow's own (not the System pool's)",
+    )
+    parser.add_argument(
+        "--system-vm-size", help="Azure: VM size of the cluster's System pool (fixed when it is created)"
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -194,19 +219,20 @@ def parse_args(argv: Sequence[str] | None) -> Request:
     parser.add_argument("--yes", action="store_true", help="deploy after the preview")
     args = parser.parse_args(argv)
     named = [
-        (LOCATION_KEY, args.location),
-        ("cluster.taskPool.maxCount", args.task_pool_max),
-        ("cluster.taskPool.vmSize", args.task_pool_vm_size),
-        ("cluster.controlPlanePool.dedicated", True if args.control_plane_vm_size else None),
-        ("cluster.controlPlanePool.vmSize", args.control_plane_vm_size),
-        ("cluster.systemPool.vmSize", args.system_vm_size),
+        ("--location", args.location),
+        ("--region", args.region),
+        ("--task-pool-max", args.task_pool_max),
+        ("--task-pool-vm-size", args.task_pool_vm_size),
+        ("--control-plane-vm-size", args.control_plane_vm_size),
+        ("--system-vm-size", args.system_vm_size),
     ]
-    overrides = [(key, value) for key, value in named if value is not None]
-    overrides += [parse_assignment(text) for text in args.set]
+    options = [(option, value) for option, value in named if value is not None]
+    overrides = [parse_assignment(text) for text in args.set]
     secret_files = [(key, Path(path)) for key, path in map(split_assignment, args.secret_file)]
     return Request(
         stack=args.stack,
         template=args.template,
+        options=tuple(options),
         overrides=tuple(overrides),
         secret_files=tuple(secret_files),
         secrets_provider=args.secrets_provider,
@@ -218,7 +244,7 @@ def main(argv: Sequence[str] | None = None, project_dir: Path = ROOT) -> int:
     def deploy() -> None:
         bootstrap(parse_args(argv), project_dir, say=lambda line: print(line, flush=True))
 
-    return run_command(deploy, (BootstrapError, ConfigurationError))
+    return run_command(deploy, (BootstrapError, ConfigurationError, CloudCliError))
 
 
 if __name__ == "__main__":

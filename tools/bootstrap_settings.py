@@ -16,7 +16,48 @@ from typing import Any
 import yaml
 from pulumi import automation as auto
 
-from components.config import PROJECT, StackSettings, settings_from_config
+from components.config import LOCATION_KEY, PROJECT, StackSettings, settings_from_config
+
+#: The AWS provider's region setting: the program and its provider read the same key.
+AWS_REGION_KEY = "aws:region"
+#: Where a protected stack's API server may be reached from, per cloud (the stack's rules require it).
+API_SERVER_RANGES = {"azure": "cluster.access.authorizedIpRanges", "aws": "aws.cluster.publicAccessCidrs"}
+
+#: Stands for the option's own value in :data:`CLOUD_OPTIONS`.
+VALUE = object()
+#: The bootstrap options that set one cloud's settings: per option, per cloud, the settings it writes.
+CLOUD_OPTIONS: dict[str, dict[str, tuple[tuple[str, Any], ...]]] = {
+    "--location": {"azure": ((LOCATION_KEY, VALUE),)},
+    "--region": {"aws": ((AWS_REGION_KEY, VALUE),)},
+    "--task-pool-max": {
+        "azure": (("cluster.taskPool.maxCount", VALUE),),
+        "aws": (("aws.cluster.taskNodes.maxSize", VALUE),),
+    },
+    "--task-pool-vm-size": {"azure": (("cluster.taskPool.vmSize", VALUE),)},
+    "--control-plane-vm-size": {
+        "azure": (("cluster.controlPlanePool.dedicated", True), ("cluster.controlPlanePool.vmSize", VALUE))
+    },
+    "--system-vm-size": {"azure": (("cluster.systemPool.vmSize", VALUE),)},
+}
+#: What an option of the other cloud is on this one: the message of its refusal.
+INSTEAD = {
+    ("--location", "aws"): "--location is Azure's region: use --region (aws:region), e.g. --region eu-central-1",
+    ("--region", "azure"): (
+        "--region is AWS's region: use --location (azure-native:location), e.g. --location northeurope"
+    ),
+    ("--task-pool-vm-size", "aws"): (
+        "--task-pool-vm-size is an AKS pool's VM size: set the spot task nodes' instance types (several of one "
+        "size) with --set 'aws.cluster.taskNodes.instanceTypes=[m6i.xlarge,m6a.xlarge,m5.xlarge]'"
+    ),
+    ("--control-plane-vm-size", "aws"): (
+        "--control-plane-vm-size is an AKS pool's VM size: set the control-plane nodes' instance type with "
+        "--set 'aws.cluster.controlPlaneNodes.instanceTypes=[m6i.large]'"
+    ),
+    ("--system-vm-size", "aws"): (
+        "--system-vm-size is the AKS System pool's VM size; EKS has no System pool: set the control-plane nodes' "
+        "instance type with --set 'aws.cluster.controlPlaneNodes.instanceTypes=[m6i.large]'"
+    ),
+}
 
 
 class BootstrapError(Exception):
@@ -67,6 +108,31 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key, yaml.safe_load(raw) if raw else ""
 
 
+def stack_cloud(template: Mapping[str, Any], overrides: Iterable[tuple[str, Any]], project: str = PROJECT) -> str:
+    """The new stack's cloud: a ``cloud`` override's, else the template's, else the program's default."""
+    key = f"{project}:cloud"
+    for text, value in reversed(list(overrides)):
+        if config_path(text, project) == (key, []):
+            return value
+    return template.get(key, StackSettings.model_fields["cloud"].default)
+
+
+def option_overrides(cloud: str, options: Iterable[tuple[str, Any]], template_name: str) -> list[tuple[str, Any]]:
+    """The settings ``options`` (``--region`` and the like, with their values) write on a ``cloud`` stack.
+
+    An option of the other cloud is refused, naming what to use instead, rather than written into a
+    block the stack's rules would reject less clearly.
+    """
+    overrides = []
+    for option, value in options:
+        assignments = CLOUD_OPTIONS[option].get(cloud)
+        if assignments is None:
+            instead = INSTEAD.get((option, cloud), f"{option} has no meaning on {cloud}")
+            raise BootstrapError(f"the template {template_name} is a {cloud} stack: {instead}")
+        overrides += [(key, value if given is VALUE else given) for key, given in assignments]
+    return overrides
+
+
 def derive_config(
     template: Mapping[str, Any],
     overrides: Iterable[tuple[str, Any]],
@@ -97,6 +163,7 @@ def derive_config(
             raise BootstrapError(f"{text}: {key} is not an object at {'.'.join(path[:-1])}")
         node[path[-1]] = value
     protect_key = f"{project}:protectData"
+    ranges = API_SERVER_RANGES.get(values.get(f"{project}:cloud", StackSettings.model_fields["cloud"].default))
     notes = []
     asked = any(config_path(text, project) == (protect_key, []) for text, _ in overrides)
     if not asked and values.get(protect_key, True) is not True:
@@ -105,7 +172,7 @@ def derive_config(
             f"protectData: true for this stack, although the template {template_name} sets "
             f"{json.dumps(template[protect_key])}: Pulumi refuses to delete its database and log storage. "
             "To leave them unprotected, run this again with --set protectData=false. A protected stack "
-            "keeps its API server off the open internet: give it --set 'cluster.access.authorizedIpRanges=[...]' "
+            f"keeps its API server off the open internet: give it --set '{ranges}=[...]' "
             "(your deployers' and CI runners' public ranges)"
         )
         schedule = values.get(f"{project}:pause", {}).get("schedule", {})

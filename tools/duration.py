@@ -1,5 +1,6 @@
 """How long a ``pulumi up`` that creates the whole stack takes: the critical path through the plan's
-dependency graph, each step weighted by its type's figure in ``data/provisioning-times.yaml``.
+dependency graph, each step weighted by its type's figure in ``data/provisioning-times.yaml`` (Azure,
+Kubernetes and the rest) or ``data/aws-provisioning-times.yaml`` (AWS), read as one table.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import graphlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -16,6 +17,7 @@ from components.data_tables import DATA, Table
 from tools.offline import DeclaredResource, ProgramRun
 
 PROVISIONING_TIMES = DATA / "provisioning-times.yaml"
+AWS_PROVISIONING_TIMES = DATA / "aws-provisioning-times.yaml"
 
 
 class TimeVariant(Table):
@@ -25,11 +27,21 @@ class TimeVariant(Table):
     sources: tuple[str, ...] = Field(min_length=1)
 
 
+class FloorPart(Table):
+    """What a type's resources are to the floor (:func:`floor_minutes`): the infrastructure Airflow waits
+    for (the cluster with the pool its control plane runs on, the database server), or its release."""
+
+    part: Literal["infrastructure", "release"]
+    #: Only resources whose inputs match these (dotted paths) are part of it.
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
 class TypeTime(Table):
     minutes: float = Field(ge=0)
     range: str | None = None
     sources: tuple[str, ...] = Field(min_length=1)
     when: tuple[TimeVariant, ...] = ()
+    floor: FloorPart | None = None
 
 
 class ProvisioningTimes(Table):
@@ -48,9 +60,29 @@ class ProvisioningTimes(Table):
                 return variant.minutes
         return entry.minutes
 
+    def floor_part(self, resource: DeclaredResource) -> str | None:
+        """``infrastructure`` or ``release`` when the resource is part of the floor, else None."""
+        floor = (entry := self.types.get(resource.type)) and entry.floor
+        if floor and all(resource.input_at(path) == value for path, value in floor.inputs.items()):
+            return floor.part
+        return None
 
-def load_provisioning_times(path: Path = PROVISIONING_TIMES) -> ProvisioningTimes:
-    return ProvisioningTimes.read(path)
+
+def load_provisioning_times(
+    paths: tuple[Path, ...] = (PROVISIONING_TIMES, AWS_PROVISIONING_TIMES),
+) -> ProvisioningTimes:
+    """The files as one table: a type in two of them is an error, and so are two ``unlisted`` figures."""
+    tables = [ProvisioningTimes.read(path) for path in paths]
+    types: dict[str, TypeTime] = {}
+    for path, table in zip(paths, tables, strict=True):
+        twice = sorted(types.keys() & table.types.keys())
+        if twice:
+            raise ValueError(f"{path.name} defines types another provisioning-times file defines: {twice}")
+        types |= table.types
+    unlisted = {table.unlisted.minutes for table in tables}
+    if len(unlisted) > 1:
+        raise ValueError(f"the provisioning-times files give different unlisted figures: {sorted(unlisted)}")
+    return ProvisioningTimes(unlisted=tables[0].unlisted, types=types)
 
 
 @dataclass(frozen=True)
@@ -128,25 +160,19 @@ class DurationEstimate:
     steps: tuple[tuple[DeclaredResource, float, float], ...]
     #: Types without their own figure, counted at the table's ``unlisted`` figure.
     unlisted_types: tuple[str, ...]
-
-
-#: What no program can be faster than: the slower of the cluster (with the pool Airflow runs on) and
-#: the database server, then the Helm release. Steps of these types make it up.
-FLOOR_INFRASTRUCTURE = ("azure-native:containerservice:AgentPool", "azure-native:dbforpostgresql:Server")
-FLOOR_RELEASE = "kubernetes:helm.sh/v3:Release"
+    #: The steps that make up the floor (URN -> ``infrastructure`` or ``release``), per the table's ``floor``.
+    floor_parts: Mapping[str, str]
 
 
 def floor_minutes(estimate: DurationEstimate) -> float:
-    """The slowest of the cluster's System pool and the database server, plus the release's own minutes.
+    """What no program can be faster than: the slowest of the infrastructure Airflow waits for (the
+    cluster's control-plane pool or node group, the database server), plus the release's own minutes.
 
     What the estimate spends beyond it is what the program puts between those and the release.
     """
-    infrastructure = [
-        done
-        for resource, _, done in estimate.steps
-        if resource.type in FLOOR_INFRASTRUCTURE and resource.inputs.get("mode", "System") == "System"
-    ]
-    release = [minutes for resource, minutes, _ in estimate.steps if resource.type == FLOOR_RELEASE]
+    parts = estimate.floor_parts
+    infrastructure = [done for resource, _, done in estimate.steps if parts.get(resource.urn) == "infrastructure"]
+    release = [minutes for resource, minutes, _ in estimate.steps if parts.get(resource.urn) == "release"]
     return max(infrastructure, default=0.0) + sum(release)
 
 
@@ -169,4 +195,5 @@ def estimate_duration(run: ProgramRun, times: ProvisioningTimes) -> DurationEsti
         sequential_minutes=sum(minutes.values()),
         steps=tuple((by_urn[urn], minutes[urn], path.done_at[urn]) for urn in steps),
         unlisted_types=tuple(sorted(unlisted)),
+        floor_parts={urn: part for urn in steps if (part := times.floor_part(by_urn[urn]))},
     )

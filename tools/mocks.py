@@ -9,7 +9,9 @@ Values derive from the resource's name, so two runs of the same stack give the s
 UPDATE of an existing resource of those types (provider ``Update`` with ``preview``, after
 pulumi-azure-native PRs #282, #408 and #478): an output with the name of an input takes the
 input's value, nested objects likewise field by field, ``name`` and ``location`` keep the old
-state's value, the resource's ID stays, and every other output is unknown.
+state's value, the resource's ID stays, and every other output is unknown. An updated pulumi-aws
+resource answers with Terraform's planned state as data/aws-update-preview.yaml records it
+(tools/aws_update_preview.py); a type not on record gets the azure-native answer above.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Collection
 
 import pulumi
 
+from tools.aws_update_preview import planned_update
+from tools.mock_aws import aws_call, aws_resource
 from tools.mock_azuread import azuread_resource
 from tools.mock_monitoring import EXTENSION_RESOURCES, OUTPUTS
 from tools.mock_names import AZURE_NAMES
@@ -40,6 +44,8 @@ UPDATE_PREVIEW_STABLE = ("id", "name", "location")
 def sdk_output_names(type_token: str) -> set[str]:
     """Wire names of a resource type's outputs, read from the provider SDK itself."""
     package, module, cls_name = type_token.split(":")
+    # Bridged providers' tokens carry the file after the module (``aws:eks/cluster:Cluster``).
+    module = module.split("/")[0]
     sdk = importlib.import_module(f"pulumi_{package.replace('-', '_')}.{module}")
     getters = [attr.fget for attr in vars(getattr(sdk, cls_name)).values() if isinstance(attr, property)]
     return {g._pulumi_name for g in getters if hasattr(g, "_pulumi_name")}
@@ -90,8 +96,11 @@ def _plain(value: object) -> object:
 class PlatformMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes the way Azure, Kubernetes and random do."""
 
-    def __init__(self, location: str = "westeurope", updating: Collection[str] = frozenset()) -> None:
+    def __init__(
+        self, location: str = "westeurope", updating: Collection[str] = frozenset(), aws_region: str = "eu-west-1"
+    ) -> None:
         self.location = location
+        self.aws_region = aws_region
         #: Type tokens whose resources a preview run treats as existing ones being updated.
         self.updating = frozenset(updating)
         #: Each cluster as ARM's GET returns it, for the calls that read it.
@@ -112,6 +121,12 @@ class PlatformMocks(pulumi.runtime.Mocks):
             return self._random(typ, args.name, state)
         if typ.startswith("kubernetes:"):
             return self._kubernetes(typ, args.name, state)
+        if typ.startswith("aws:"):
+            resource_id, created = aws_resource(typ, args.name, state, self.aws_region)
+            if typ in self.updating and pulumi.runtime.is_dry_run():
+                planned = planned_update(typ, created)
+                return resource_id, update_preview(typ, dict(args.inputs), created) if planned is None else planned
+            return resource_id, created
         if typ.startswith("azuread:"):
             return azuread_resource(typ, args.name, state, TENANT_ID)
         return f"{args.name}-id", state
@@ -256,6 +271,8 @@ class PlatformMocks(pulumi.runtime.Mocks):
 
     # -- invokes ---------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token.startswith("aws:"):
+            return aws_call(args.token, dict(args.args), self.aws_region)
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "clientId": stable_uuid("client"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import runpy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,18 +201,35 @@ def run_program(
 
     ``monitor`` records the registrations; pass one to see what a run that fails had declared.
     """
+    return run_function(
+        stack,
+        lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"),
+        overrides,
+        root,
+        preview,
+        monitor,
+        stack_file,
+    )
+
+
+def run_function(
+    stack: str,
+    program: Callable[[], object],
+    overrides: Mapping[str, Any] | None = None,
+    root: Path = ROOT,
+    preview: bool = False,
+    monitor: RecordingMonitor | None = None,
+    stack_file: Path | None = None,
+) -> ProgramRun:
+    """Run ``program`` (``__main__.py``, or a part of it a test names) with ``stack``'s config under mocks."""
     config, secret_keys = stack_config(stack, overrides, root, stack_file)
-    location = config.get("azure-native:location", "westeurope")
     if monitor is None:
-        monitor = RecordingMonitor(PlatformMocks(location=location))
+        location = config.get("azure-native:location", "westeurope")
+        monitor = RecordingMonitor(PlatformMocks(location=location, aws_region=config.get("aws:region", "eu-west-1")))
     settings.ROOT.set(None)
     project = project_name(root)
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
-
-    def program() -> None:
-        runpy.run_path(str(root / "__main__.py"), run_name="__main__")
-
     _sync_await(run_pulumi_func(program))
     stack_resource = settings.get_root_resource()
     run = ProgramRun(project=project, stack=stack, resources=monitor.declared)

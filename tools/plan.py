@@ -16,17 +16,18 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from components.config import ConfigurationError, access_warnings, settings_from_config
-from components.kubernetes_versions import check_date, support_warnings
+from components.config import ConfigurationError, StackSettings, settings_from_config
+from components.kubernetes_versions import check_date
 from tools.capacity import capacity_lines
+from tools.cloud_figures import idle_cost, load_price_tables, plan_warnings
 from tools.cold_start import estimate_cold_start
 from tools.compare import main as compare
 from tools.connections import connection_lines
-from tools.cost import estimate_idle_cost
+from tools.cost import CostEstimate
 from tools.duration import estimate_duration, load_provisioning_times
 from tools.front_door_lines import front_door_lines
 from tools.offline import ROOT, OfflineConfigError, run_program, stack_config
-from tools.paused_cost import paused_cost
+from tools.paused_cost import PausedCost, paused_cost
 from tools.plan_document import plan_document, render_json, resource_keys
 from tools.plan_text import (
     os_disk_notes,
@@ -36,7 +37,7 @@ from tools.plan_text import (
     render_outputs,
     render_tree,
 )
-from tools.prices import load_prices
+from tools.prices import PriceTable
 from tools.snapshots import stack_names, update_snapshots
 
 
@@ -64,9 +65,9 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        times, table = load_provisioning_times(), load_prices()
+        times, tables = load_provisioning_times(), load_price_tables()
         if args.update_snapshots:
-            update_snapshots([args.stack] if args.stack else stack_names(root), root, times, table)
+            update_snapshots([args.stack] if args.stack else stack_names(root), root, times, tables)
             return 0
         if args.compare_to:
             return compare(args.stack or "dev", args.compare_to, root)
@@ -74,6 +75,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     except (OfflineConfigError, ConfigurationError, ValidationError) as error:  # a stack or data file is wrong
         print(f"error: {error}", file=sys.stderr)
         return 2
+    settings = settings_from_config(run.project, run.stack, *stack_config(run.stack, root=root))
+    table = tables[settings.cloud]
 
     if args.json is not None:
         text = render_json(plan_document(run, times, table))
@@ -88,10 +91,10 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             return 1
         print(f"Wrote {path}\n", file=sys.stderr)
 
-    settings = settings_from_config(run.project, run.stack, *stack_config(run.stack, root=root))
-    warnings = [*support_warnings(settings, check_date()), *access_warnings(settings)]
-    for warning in [*warnings, *settings.monitoring.warnings()]:
+    azure = isinstance(table, PriceTable)
+    for warning in plan_warnings(settings, check_date()):
         print(f"warning: {warning}\n")
+    # The notes and capacity lines below read Azure's resources.
     for note in os_disk_notes(run):
         print(f"note: {note}\n")
     keys = resource_keys(run)
@@ -104,20 +107,25 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print()
     print("\n".join(render_duration(estimate_duration(run, times), keys)))
     print()
-    print("\n".join(capacity_lines(run)))
-    print("\n".join(connection_lines(run)))
-    print()
-    idle = estimate_idle_cost(run, table)
-    # A protected stack is never paused (tools.pause refuses it): no paused figure for it.
-    schedule = settings.pause.schedule
-    weekly = schedule.paused_hours_per_week if schedule.enabled else None
-    paused = None if settings.protect_data else paused_cost(idle, weekly)
-    print("\n".join(render_cost(idle, table, keys, paused)))
-    cold_start = estimate_cold_start(run, table)
+    if azure:
+        print("\n".join(capacity_lines(run)))
+        print("\n".join(connection_lines(run)))
+        print()
+    idle = idle_cost(run, table)
+    print("\n".join(render_cost(idle, table, keys, azure_paused(idle, settings) if azure else None)))
+    cold_start = estimate_cold_start(run, table) if isinstance(table, PriceTable) else None
     if cold_start is not None:
         print()
         print("\n".join(render_cold_start(cold_start)))
     return 0
+
+
+def azure_paused(idle: CostEstimate, settings: StackSettings) -> PausedCost | None:
+    """What the stack costs paused (tools.pause stops an AKS cluster and PostgreSQL server); a
+    protected stack is never paused (tools.pause refuses it): no paused figure for it."""
+    schedule = settings.pause.schedule
+    weekly = schedule.paused_hours_per_week if schedule.enabled else None
+    return None if settings.protect_data else paused_cost(idle, weekly)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,11 @@ from pulumi.runtime import rpc
 
 from components.config import SECRET_MARK
 from components.guards import PROVIDER_KEY
+from tools.cloud_figures import idle_cost
 from tools.cold_start import ColdStartEstimate, estimate_cold_start
-from tools.cost import estimate_idle_cost
 from tools.duration import ProvisioningTimes, estimate_duration
 from tools.offline import DeclaredResource, ProgramRun, strings_in
-from tools.prices import PriceTable
+from tools.prices import ListPrices, PriceTable
 
 #: Replaces a random resource's non-secret result (a RandomId's hex, ...) wherever it appears.
 RANDOM_MARK = "[random]"
@@ -94,8 +94,11 @@ def rounded(number: float) -> float | int:
     return int(value) if value.is_integer() else value
 
 
-def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) -> dict[str, Any]:
-    """The plan as data: stable across runs, secrets and random results replaced by markers."""
+def plan_document(run: ProgramRun, times: ProvisioningTimes, table: ListPrices) -> dict[str, Any]:
+    """The plan as data: stable across runs, secrets and random results replaced by markers.
+
+    ``table`` is the stack's cloud's price table (:mod:`tools.cloud_figures`); the cold start is Azure's only.
+    """
     keys = resource_keys(run)
     randoms = random_results(run)
     resources = {}
@@ -116,7 +119,8 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) 
             "inputs": masked({k: v for k, v in r.inputs.items() if k != PROVIDER_KEY}, randoms),
         }
     duration = estimate_duration(run, times)
-    cost = estimate_idle_cost(run, table)
+    cost = idle_cost(run, table)
+    cold_start = estimate_cold_start(run, table) if isinstance(table, PriceTable) else None
     return {
         "project": run.project,
         "stack": run.stack,
@@ -151,7 +155,7 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: PriceTable) 
                 "unpricedTypes": list(cost.unpriced_types),
                 "otherRegions": list(cost.other_regions),
             },
-            "coldStart": cold_start_document(estimate_cold_start(run, table)),
+            "coldStart": cold_start_document(cold_start),
         },
     }
 

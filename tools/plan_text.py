@@ -13,7 +13,7 @@ from tools.duration import DurationEstimate, floor_minutes
 from tools.offline import DeclaredResource, ProgramRun
 from tools.paused_cost import PausedCost, render_paused
 from tools.plan_document import masked, output_value, random_results
-from tools.prices import PriceTable
+from tools.prices import ListPrices
 
 #: Steps off the critical chain taking at least this long are shown as running alongside it.
 PARALLEL_SHOWN_MINUTES = 1.0
@@ -168,7 +168,10 @@ def render_duration(estimate: DurationEstimate, keys: dict[str, str]) -> list[st
         for resource, minutes, done_at in sorted(parallel, key=lambda step: (step[2], keys[step[0].urn])):
             lines.append(f"    {minutes:5.2f} {done_at:6.2f}  {keys[resource.urn]}  ({resource.type})")
     if estimate.unlisted_types:
-        lines.append(f"  no figure of their own in data/provisioning-times.yaml: {', '.join(estimate.unlisted_types)}")
+        lines.append(
+            "  no figure of their own in data/provisioning-times.yaml or data/aws-provisioning-times.yaml:"
+            f" {', '.join(estimate.unlisted_types)}"
+        )
     return lines
 
 
@@ -177,14 +180,14 @@ def share(part: float, total: float) -> str:
 
 
 def render_cost(
-    estimate: CostEstimate, table: PriceTable, keys: dict[str, str], paused: PausedCost | None = None
+    estimate: CostEstimate, table: ListPrices, keys: dict[str, str], paused: PausedCost | None = None
 ) -> list[str]:
-    assumed = table.assumptions
+    """The idle cost as a reviewer reads it, from the stack's cloud's price table (``table.FILE``)."""
     lines = [
         f"Estimated idle monthly cost (task pool at zero): ${estimate.total_usd:,.2f}",
         f"  of which ${estimate.estimated_usd:,.2f} ({share(estimate.estimated_usd, estimate.total_usd)})"
         " rests on unconfirmed prices or usage assumptions (lines marked ~)",
-        f"  {table.region}, {table.currency}, {table.terms}; prices as of {table.as_of} (data/prices.yaml)",
+        f"  {table.region}, {table.currency}, {table.terms}; prices as of {table.as_of} ({table.FILE})",
     ]
     if paused is not None:
         lines += render_paused(paused)  # next to the idle total, before its lines
@@ -193,16 +196,12 @@ def render_cost(
         lines.append(f"   {'~' if line.estimated else ' '}{cost}  {keys[line.resource.urn]}: {line.charge}")
     unpriced = sorted({line.charge for line in estimate.lines if line.monthly_usd is None})
     if unpriced:
-        lines.append(f"  no price in data/prices.yaml, not counted: {'; '.join(unpriced)}")
+        lines.append(f"  no price in {table.FILE}, not counted: {'; '.join(unpriced)}")
     if estimate.unpriced_types:
-        lines.append(f"  types neither priced nor free in data/prices.yaml: {', '.join(estimate.unpriced_types)}")
+        lines.append(f"  types neither priced nor free in {table.FILE}: {', '.join(estimate.unpriced_types)}")
     if estimate.other_regions:
         lines.append(f"  resources in {', '.join(estimate.other_regions)} are priced at {table.region} rates")
-    lines.append(
-        f"  assumed: task logs {assumed.task_log_gb_per_day:g} GB/day;"
-        f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
-        " of changes; node OS disks ephemeral (no disk charge)"
-    )
+    lines.append(f"  assumed: {table.usage_assumed()}")
     return lines
 
 

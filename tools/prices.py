@@ -1,5 +1,6 @@
 """``data/prices.yaml`` as a strict table: dated list prices for one region, the copies that confirm
 them for that region, and the usage assumptions the idle cost (:mod:`tools.cost`) multiplies them by.
+What every cloud's table shares (:class:`ListPrices`) is here too; AWS's is in :mod:`tools.aws_prices`.
 """
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -25,8 +26,9 @@ class Copy(Table):
 
     url: str = Field(pattern=r"^https?://")
     said: str = Field(min_length=1)
-    #: An ARM region name, ``global``, or ``unnamed`` when the copy names none: only what it says.
-    region: str = Field(pattern=r"^[a-z0-9]+$")
+    #: A region name (ARM's westeurope, AWS's eu-west-1), ``global``, or ``unnamed`` when the copy
+    #: names none: only what it says.
+    region: str = Field(pattern=r"^[a-z0-9-]+$")
 
 
 class Statement(Table):
@@ -79,15 +81,18 @@ class Assumptions(Table):
     prometheus_samples_per_minute: float = Field(ge=0)
 
 
-class PriceTable(Table):
-    """``data/prices.yaml``: dated list prices for one region, and the stated usage assumptions."""
+class ListPrices(Table):
+    """A cloud's price table: dated list prices for one region, and the types that carry no charge."""
+
+    #: The data file, as the plan names it.
+    FILE: ClassVar[str]
 
     region: str
     currency: Literal["USD"]
     terms: str
     hours_per_month: float = Field(gt=0)
-    assumptions: Assumptions
-    prices: Prices
+    #: The cloud's prices: each field a :class:`Price` or a dict of them.
+    prices: Table
     no_charge: dict[str, str]
 
     def monthly(self, price: Price, quantity: float) -> float:
@@ -109,7 +114,25 @@ class PriceTable(Table):
         return min(price.as_of for price in _all_prices(self.prices))
 
 
-def _all_prices(prices: Prices) -> Iterable[Price]:
+class PriceTable(ListPrices):
+    """``data/prices.yaml``: dated list prices for one region, and the stated usage assumptions."""
+
+    FILE = "data/prices.yaml"
+
+    assumptions: Assumptions
+    prices: Prices
+
+    def usage_assumed(self) -> str:
+        """The usage the idle cost assumes, as the plan states it."""
+        assumed = self.assumptions
+        return (
+            f"task logs {assumed.task_log_gb_per_day:g} GB/day;"
+            f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
+            " of changes; node OS disks ephemeral (no disk charge)"
+        )
+
+
+def _all_prices(prices: Table) -> Iterable[Price]:
     for value in dict(prices).values():
         if isinstance(value, Price):
             yield value

@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from tools.cloud_figures import PriceTables, stack_cloud
 from tools.duration import ProvisioningTimes
 from tools.offline import ROOT, run_program
 from tools.plan_document import plan_document, render_json
-from tools.prices import PriceTable
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE_COMMAND = "bash scripts/plan.sh --update-snapshots"
@@ -43,9 +43,11 @@ def snapshot_diff(expected: Path, actual: str) -> str:
 
 
 def update_snapshots(
-    stacks: list[str], root: Path, times: ProvisioningTimes, table: PriceTable, directory: Path = SNAPSHOTS
+    stacks: list[str], root: Path, times: ProvisioningTimes, tables: PriceTables, directory: Path = SNAPSHOTS
 ) -> None:
+    """Each stack's plan, priced with its cloud's table from ``tables``."""
     for stack in stacks:
+        table = tables[stack_cloud(stack, root)]
         text = render_json(plan_document(run_program(stack, root=root), times, table))
         path = snapshot_path(stack, directory)
         changed = not path.exists() or path.read_text() != text

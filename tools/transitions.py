@@ -10,7 +10,9 @@ diff refuses, or the engine refuses to replace or delete a protected resource).
 Independently of what the engine does, the table also says what Azure accepts: an update that
 sends a create-only path, shrinks a grow-only one or makes a transition Azure doesn't offer is a
 violation (Azure refuses it halfway through ``pulumi up``), and so is a create-before-delete
-replacement that keeps the ARM id (azure-native refuses to create a resource that exists).
+replacement that keeps the ARM id (azure-native refuses to create a resource that exists). AWS
+types are planned the same way from ``data/aws-create-only.yaml`` (pulumi-aws replaces what
+terraform-provider-aws marks ForceNew; a replacement that keeps the name finds the name taken).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from components.config import SECRET_MARK
-from components.create_only import Rule, Table, load_table
+from components.create_only import Rule, Table, cloud_of, load_table
 from components.guards import PROVIDER_KEY, refused_changes
 from tools.mocks import PlatformMocks
 from tools.offline import ROOT, DeclaredResource, ProgramRun, RecordingMonitor, run_program, stack_config
@@ -175,7 +177,8 @@ def plan_step(old: DeclaredResource, new: DeclaredResource, table: Table) -> Ste
     forced = tuple(c for c in changes if (c.rule and c.rule.replaces) or matches(c.path, new.replace_on_changes))
     if not forced:
         violations = [
-            f"{new.type} {new.name}: updates {c.shown()} in place, which Azure refuses: {why} ({c.rule.source})"
+            f"{new.type} {new.name}: updates {c.shown()} in place, which {cloud_of(new.type)} refuses: {why}"
+            f" ({c.rule.source})"
             for c in changes
             if c.rule and (why := c.rule.refusal(c.old, c.new))
         ]
@@ -191,6 +194,11 @@ def plan_step(old: DeclaredResource, new: DeclaredResource, table: Table) -> Ste
         step.violations.append(
             f"{new.type} {new.name}: replaced create-before-delete under the same ARM id;"
             " azure-native refuses to create a resource that exists (set delete_before_replace or a new name)"
+        )
+    elif keeps_id and not delete_first and new.type.startswith("aws:"):
+        step.violations.append(
+            f"{new.type} {new.name}: replaced create-before-delete under the same name; AWS refuses to create"
+            " a resource whose name is taken (set delete_before_replace or a new name)"
         )
     return step
 

@@ -220,6 +220,8 @@ def kubernetes_api_deny(flows: Flows) -> dict[str, Any]:
 class NetworkPoliciesArgs:
     namespace: pulumi.Input[str]
     flows: Flows
+    #: The cluster runs Cilium and its API server needs the deny policy (KubernetesCluster).
+    kubernetes_api_deny: bool
 
 
 class NetworkPolicies(pulumi.ComponentResource):
@@ -229,13 +231,17 @@ class NetworkPolicies(pulumi.ComponentResource):
         super().__init__("airflow-platform:airflow:NetworkPolicies", name, None, opts)
         # Children inherit the provider from this component.
         *self.allowed, self.default_deny = declare_policies(policy_specs(args.flows), args.namespace, self)
-        self.kubernetes_api_deny = k8s.apiextensions.CustomResource(
-            "deny-kubernetes-api",
-            api_version="cilium.io/v2",
-            kind="CiliumNetworkPolicy",
-            metadata=k8s.meta.v1.ObjectMetaArgs(name="airflow-deny-kubernetes-api", namespace=args.namespace),
-            spec=kubernetes_api_deny(args.flows),
-            opts=pulumi.ResourceOptions(parent=self),
+        self.kubernetes_api_deny = (
+            k8s.apiextensions.CustomResource(
+                "deny-kubernetes-api",
+                api_version="cilium.io/v2",
+                kind="CiliumNetworkPolicy",
+                metadata=k8s.meta.v1.ObjectMetaArgs(name="airflow-deny-kubernetes-api", namespace=args.namespace),
+                spec=kubernetes_api_deny(args.flows),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            if args.kubernetes_api_deny
+            else None
         )
         self.register_outputs({})
 
@@ -267,4 +273,5 @@ def declare_network_policies(
         ingress_controller_namespace=None if platform.front_door is None else platform.front_door.controller_namespace,
         sign_in=None if platform.sign_in is None else platform.sign_in.network,
     )
-    return [NetworkPolicies("network-policies", NetworkPoliciesArgs(namespace, flows), opts=opts)]
+    deny = platform.cluster.api_server_needs_cilium_deny
+    return [NetworkPolicies("network-policies", NetworkPoliciesArgs(namespace, flows, deny), opts=opts)]

@@ -1,4 +1,5 @@
-"""Airflow's remote task logging for the platform's log store, reached with its workload identity."""
+"""Airflow's remote task logging for the platform's log store (Azure Blob Storage or S3), reached with its
+workload identity."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from components.platform import LogStore
+from components.platform import LogStore, S3Folder
 
 #: The Airflow connection the log handler uses; provided as ``AIRFLOW_CONN_<ID>``, never stored in the DB.
 REMOTE_LOG_CONN_ID = "remote_task_logs"
@@ -48,12 +49,22 @@ class RemoteLogging:
     folder_url: pulumi.Output[str]
 
 
+def s3_connection(region: str) -> str:
+    """An AWS connection in Airflow's JSON form with the bucket's region and no key.
+
+    With no key in the connection, the provider's S3Hook leaves the credentials to boto3's default
+    chain, whose container provider reads the credentials EKS Pod Identity hands the pod.
+    """
+    return json.dumps({"conn_type": "aws", "extra": {"region_name": region}})
+
+
 def remote_logging(store: LogStore) -> RemoteLogging:
-    """Logging settings for the store's kind; only Azure Blob Storage ("wasb") exists so far."""
-    if store.kind != "wasb":
-        raise NotImplementedError(f"remote logging to a {store.kind!r} log store is not available yet")
-    identity = store.identity
-    connection = pulumi.Output.all(store.endpoint, identity.client_id, identity.tenant_id).apply(
+    """Logging settings for the store's kind: Azure Blob Storage ("wasb") or S3 ("s3")."""
+    location = store.location
+    if isinstance(location, S3Folder):
+        return _s3_logging(location)
+    writer = location.writer
+    connection = pulumi.Output.all(location.endpoint, writer.client_id, writer.tenant_id).apply(
         lambda parts: wasb_connection(*parts)
     )
     return RemoteLogging(
@@ -63,10 +74,26 @@ def remote_logging(store: LogStore) -> RemoteLogging:
                 "remote_base_log_folder": WASB_LOG_FOLDER,
                 "remote_log_conn_id": REMOTE_LOG_CONN_ID,
             },
-            "azure_remote_logging": {"remote_wasb_log_container": store.container},
+            "azure_remote_logging": {"remote_wasb_log_container": location.container},
         },
         env=[{"name": connection_env_name(REMOTE_LOG_CONN_ID), "value": connection}],
-        folder_url=pulumi.Output.all(store.endpoint, store.container).apply(
+        folder_url=pulumi.Output.all(location.endpoint, location.container).apply(
             lambda parts: f"{parts[0].rstrip('/')}/{parts[1]}/{WASB_LOG_FOLDER}"
         ),
+    )
+
+
+def _s3_logging(location: S3Folder) -> RemoteLogging:
+    """Airflow picks its S3 handler because the folder is an ``s3://`` URL."""
+    folder = pulumi.Output.concat("s3://", location.bucket, "/", location.prefix)
+    return RemoteLogging(
+        config={
+            "logging": {
+                "remote_logging": "True",
+                "remote_base_log_folder": folder,
+                "remote_log_conn_id": REMOTE_LOG_CONN_ID,
+            },
+        },
+        env=[{"name": connection_env_name(REMOTE_LOG_CONN_ID), "value": s3_connection(location.region)}],
+        folder_url=folder,
     )

@@ -259,4 +259,5 @@ class Cluster(pulumi.ComponentResource):
             # With Entra ID, Kubernetes names a group by its object id.
             reader_groups=[g for g in (self.settings.access.preview_group_object_id,) if g],
             ready=[r for r in (self.managed_cluster, self.control_plane_pool, self.deployer_admin) if r],
+            api_server_needs_cilium_deny=True,
         )

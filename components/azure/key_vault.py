@@ -17,7 +17,7 @@ from components.azure.private_link import PrivateAccess, PrivateLink, PrivateLin
 from components.azure.roles import KEY_VAULT_SECRETS_USER, grant
 from components.config import SecretsSettings, StackSettings
 from components.guards import Guard, Guarded
-from components.platform import SecretsBackend, WorkloadIdentity
+from components.platform import EntraIdentity, SecretsBackend
 
 VAULT = "azure-native:keyvault:Vault"
 #: Airflow's Azure Key Vault backend (apache-airflow-providers-microsoft-azure, in the Airflow image).
@@ -36,8 +36,8 @@ class KeyVaultArgs:
     vault_name: str | pulumi.Output[str]
     location: str
     settings: SecretsSettings
-    #: The workload identity Airflow's pods use; it may read the vault's secrets.
-    identity: WorkloadIdentity
+    #: The managed identity Airflow's pods act as; it may read the vault's secrets.
+    identity: EntraIdentity
     identity_principal_id: pulumi.Input[str]
     subscription_id: pulumi.Input[str]
     access: PrivateAccess

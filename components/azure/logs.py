@@ -17,7 +17,7 @@ from components.azure.private_link import PrivateAccess, PrivateLink, PrivateLin
 from components.azure.roles import BLOB_DATA_CONTRIBUTOR, grant
 from components.config import LogsSettings, StackSettings
 from components.guards import Guard, Guarded
-from components.platform import LogStore, WorkloadIdentity
+from components.platform import BlobFolder, EntraIdentity, LogStore, WorkloadIdentity
 
 LOG_CONTAINER = "airflow-logs"
 #: The audience Entra ID expects in tokens exchanged for a workload identity.
@@ -201,23 +201,21 @@ class LogStorage(pulumi.ComponentResource):
             }
         )
 
+    def writer(self) -> EntraIdentity:
+        """The identity as Azure SDK clients name it: the log handler and the secrets backend use it."""
+        # The identity's own tenant: a deployer signed in from another tenant (a guest) has another.
+        return EntraIdentity(client_id=self.live_identity.client_id, tenant_id=self.live_identity.tenant_id)
+
     def handle(self) -> LogStore:
-        client_id = self.live_identity.client_id
         identity = WorkloadIdentity(
-            client_id=client_id,
-            # The identity's own tenant: a deployer signed in from another tenant (a guest) has another.
-            tenant_id=self.live_identity.tenant_id,
-            service_account_annotations={"azure.workload.identity/client-id": client_id},
+            service_account_annotations={"azure.workload.identity/client-id": self.live_identity.client_id},
             pod_labels={"azure.workload.identity/use": "true"},
             ready=[self.role_assignment, *self.credentials],
             # Microsoft Entra ID's token endpoint is public, whatever path the blobs take.
             network=public_endpoint(443),
         )
         return LogStore(
-            kind="wasb",
-            account_name=self.account.name,
-            container=self.container.name,
-            endpoint=self.blob_endpoint,
+            location=BlobFolder(container=self.container.name, endpoint=self.blob_endpoint, writer=self.writer()),
             identity=identity,
             network=self.access.destination(),
             ready=self.private_link.ready if self.private_link else [],

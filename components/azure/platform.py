@@ -132,7 +132,7 @@ def build_platform(settings: StackSettings) -> Platform:
                 vault_name=names.key_vault,
                 location=settings.location,
                 settings=settings.secrets,
-                identity=log_store.identity,
+                identity=logs.writer(),
                 identity_principal_id=logs.identity.principal_id,
                 subscription_id=client.subscription_id,
                 access=access,

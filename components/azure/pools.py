@@ -21,11 +21,8 @@ from pydantic.alias_generators import to_snake
 from components.config import ControlPlanePoolSettings, TaskPoolSettings
 from components.naming import AKS_POOLS, pool_name
 from components.node_start import os_disk
-from components.platform import NodePlacement, Toleration
+from components.platform import POOL_LABEL, TASK_TAINT, NodePlacement, Toleration
 
-POOL_LABEL = "airflow-platform/pool"
-#: Our own taint: nothing but Airflow task pods tolerate it.
-TASK_TAINT = Toleration(key="airflow-platform/dedicated", value="airflow-tasks")
 #: The taint Azure puts on every spot node; declared so updates show no spurious diff.
 SPOT_TAINT = Toleration(key="kubernetes.azure.com/scalesetpriority", value="spot")
 

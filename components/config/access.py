@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -29,6 +29,20 @@ ObjectId = Annotated[str, _checked(_object_id)]
 _PRIVATE = [ipaddress.IPv4Network(cidr) for cidr in PRIVATE_RANGES]
 #: Ranges reserved for documentation (RFC 5737): fine in an example stack file, never a real client.
 _DOCUMENTATION = [ipaddress.IPv4Network(c) for c in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
+
+
+def documentation_ranges(cidrs: Iterable[str]) -> list[str]:
+    """Example ranges (RFC 5737) left in a stack file: no real client has them."""
+    return [cidr for cidr in cidrs if any(ipaddress.IPv4Network(cidr).subnet_of(doc) for doc in _DOCUMENTATION)]
+
+
+def documentation_range_warnings(setting: str, cidrs: Iterable[str]) -> list[str]:
+    """The plan's warnings for example ranges in an access list: they lock every deployer out."""
+    return [
+        f"{setting} lists {cidr}, a documentation range (RFC 5737) that no real client has: replace it with "
+        "the public ranges of your deployers and CI runners before `pulumi up`"
+        for cidr in documentation_ranges(cidrs)
+    ]
 
 
 class ClusterAccessSettings(Settings):
@@ -92,12 +106,3 @@ class ClusterAccessSettings(Settings):
     def restricted(self) -> bool:
         """Whether the API server is closed to the internet at large."""
         return self.private or bool(self.authorized_ip_ranges)
-
-    @property
-    def documentation_ranges(self) -> list[str]:
-        """Example ranges (RFC 5737) left in a stack file: no real client has them."""
-        return [
-            cidr
-            for cidr in self.authorized_ip_ranges
-            if any(ipaddress.IPv4Network(cidr).subnet_of(doc) for doc in _DOCUMENTATION)
-        ]

@@ -9,8 +9,17 @@ from pydantic import ConfigDict, Field, SecretStr
 from pydantic.alias_generators import to_camel
 
 from components import azure_facts, database_connections, kubernetes_versions
+from components.config.access import documentation_range_warnings
 from components.config.airflow import AirflowSettings
+from components.config.aws import AwsSettings
 from components.config.base import _NOT_GIVEN, Problem, Settings
+from components.config.clouds import (
+    AwsRegion,
+    aws_api_server_restricted,
+    cloud_blocks,
+    eks_kubernetes_support,
+    on_cloud,
+)
 from components.config.cluster import ClusterSettings
 from components.config.monitoring import MonitoringSettings
 from components.config.network import NetworkSettings
@@ -18,6 +27,7 @@ from components.config.pause import PauseSettings, pause_unprotected
 from components.config.secrets import SecretsSettings
 from components.config.storage import DatabaseSettings, LogsSettings, RegistrySettings
 from components.config.values import AZURE_RESERVED_SUBNET_ADDRESSES, AzureRegion, Cloud, is_ssh_git_url
+from components.rds_connections import aws_database_connections
 
 PROJECT = "airflow-platform"
 #: The region is the Azure provider's setting, so resources and provider agree on it.
@@ -46,6 +56,9 @@ class StackSettings(Settings):
     secrets: SecretsSettings = SecretsSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
     pause: PauseSettings = PauseSettings()
+    aws: AwsSettings = AwsSettings()
+    #: The AWS provider's region: resources and provider agree on it.
+    aws_region: AwsRegion | None = Field(None, alias="aws:region")
     git_ssh_key: SecretStr | None = None
     #: An existing app registration's client secret (airflow.ui.signIn.clientId).
     sign_in_client_secret: SecretStr | None = None
@@ -174,24 +187,24 @@ def _database_connections(settings: StackSettings) -> Iterator[Problem]:
 def access_warnings(settings: StackSettings) -> list[str]:
     """The plan's warnings about access: example ranges left in the stack file lock every deployer out."""
     setting = ".".join(settings.key_path("cluster", "access", "authorized_ip_ranges"))
-    return [
-        f"{setting} lists {cidr}, a documentation range (RFC 5737) that no real client has: replace it with "
-        "the public ranges of your deployers and CI runners before `pulumi up`"
-        for cidr in settings.cluster.access.documentation_ranges
-    ]
+    return documentation_range_warnings(setting, settings.cluster.access.authorized_ip_ranges)
 
 
 #: Rules across blocks, each with the settings it reads. When some settings are wrong, the rules
 #: that read only sound ones still run, so that one mistake does not hide another.
 RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
-    (("network", "cluster"), _node_subnet_room),
+    (("cloud", "aws", "aws_region", "airflow"), cloud_blocks),
     (("airflow", "git_ssh_key"), _deploy_key_pairing),
     (("airflow", "sign_in_client_secret"), _sign_in_secret_pairing),
-    (("location", "cluster"), _pool_zones_offered),
-    (("location", "database"), _database_zones_offered),
-    (("cluster",), _kubernetes_support),
-    (("network", "registry"), _registry_private_endpoint),
-    (("protect_data", "cluster"), _api_server_restricted),
-    (("protect_data", "pause"), pause_unprotected),
-    (("database", "airflow"), _database_connections),
+    (("network", "cluster"), on_cloud("azure", _node_subnet_room)),
+    (("location", "cluster"), on_cloud("azure", _pool_zones_offered)),
+    (("location", "database"), on_cloud("azure", _database_zones_offered)),
+    (("cluster",), on_cloud("azure", _kubernetes_support)),
+    (("network", "registry"), on_cloud("azure", _registry_private_endpoint)),
+    (("protect_data", "cluster"), on_cloud("azure", _api_server_restricted)),
+    (("protect_data", "pause"), on_cloud("azure", pause_unprotected)),
+    (("database", "airflow"), on_cloud("azure", _database_connections)),
+    (("protect_data", "aws"), on_cloud("aws", aws_api_server_restricted)),
+    (("aws",), on_cloud("aws", eks_kubernetes_support)),
+    (("aws", "airflow"), on_cloud("aws", aws_database_connections)),
 )

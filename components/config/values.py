@@ -62,10 +62,8 @@ def _quantity_number_as_text(value: object) -> object:
 
 
 def _supported_cloud(value: object) -> str | None:
-    if value == "aws":
-        return "aws is planned but not available yet: azure is the only cloud this program can build"
-    if value != "azure":
-        return "must be azure, the only cloud available (aws is planned)"
+    if value not in ("azure", "aws"):
+        return "must be azure or aws"
     return None
 
 

@@ -1,0 +1,95 @@
+"""Wires the AWS components together and hands the Airflow release its cloud-neutral facts."""
+
+from __future__ import annotations
+
+import pulumi_aws as aws
+
+from components.aws.cluster import EksArgs, EksCluster
+from components.aws.database import RdsArgs, RdsDatabase
+from components.aws.identity import PodIdentity, PodIdentityArgs
+from components.aws.logs import LogBucket, LogBucketArgs
+from components.aws.naming import aws_names
+from components.aws.network import AwsNetwork, AwsNetworkArgs
+from components.aws.registry import EcrRegistry, EcrRegistryArgs
+from components.config import StackSettings
+from components.platform import Platform
+
+
+def build_platform(settings: StackSettings) -> Platform:
+    tags = settings.tags
+    region = settings.aws_region
+    caller = aws.get_caller_identity()
+    names = aws_names(settings.project, settings.stack, caller.account_id)
+    zones = aws.get_availability_zones(state="available").names[: settings.aws.network.zones]
+
+    network = AwsNetwork(
+        "network",
+        AwsNetworkArgs(
+            settings=settings.aws.network, name=names.prefix, zones=zones, cluster_name=names.cluster, tags=tags
+        ),
+    )
+    cluster = EksCluster(
+        "cluster",
+        EksArgs(
+            settings=settings.aws.cluster,
+            cluster_name=names.cluster,
+            role_prefix=names.role_prefix,
+            region=region,
+            vpc_id=network.vpc_id,
+            vpc_cidr=settings.aws.network.cidr,
+            private_subnet_ids=network.private_subnet_ids,
+            # Pinned, a preview or a person's `pulumi up` does not move the admin entry to themselves.
+            deployer_arn=settings.aws.cluster.deployer_role_arn or caller.arn,
+            tags=tags,
+            zones=tuple(zones),
+        ),
+    )
+    database = RdsDatabase(
+        "database",
+        RdsArgs(
+            settings=settings.aws.database,
+            protect=settings.protect_data,
+            identifier=names.database,
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            client_security_group_id=cluster.node_security_group_id,
+            vpc_cidr=settings.aws.network.cidr,
+            tags=tags,
+        ),
+    )
+    identity = PodIdentity(
+        "identity",
+        PodIdentityArgs(
+            cluster_name=cluster.cluster_name,
+            role_name=f"{names.role_prefix}-airflow",
+            namespace=settings.airflow.namespace,
+            tags=tags,
+            ready=[cluster.pod_identity_agent],
+        ),
+    )
+    logs = LogBucket(
+        "logs",
+        LogBucketArgs(
+            settings=settings.aws.logs,
+            protect=settings.protect_data,
+            bucket_name=names.log_bucket,
+            region=region,
+            writer=identity,
+            tags=tags,
+        ),
+    )
+    registry = EcrRegistry("registry", EcrRegistryArgs(repository_name=names.repository, tags=tags))
+    return Platform(
+        cluster=cluster.handle(),
+        database=database.handle(),
+        logs=logs.handle(),
+        registry=registry.handle(),
+        outputs={
+            "region": region,
+            "accountId": caller.account_id,
+            **cluster.outputs,
+            **database.outputs,
+            **logs.outputs,
+            **registry.outputs,
+        },
+    )

@@ -1,0 +1,93 @@
+"""Which settings belong to which cloud: a stack sets the blocks of its own cloud only, and the
+rules of one cloud never run on the other's stacks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated
+
+from components import eks_versions
+from components.config.access import documentation_range_warnings
+from components.config.base import _NOT_GIVEN, Problem
+from components.config.values import _checked
+from components.kubernetes_versions import check_date
+
+if TYPE_CHECKING:
+    from components.config.stack import StackSettings
+
+#: The stack's fields that only an Azure stack sets (``azure-native:location`` and its blocks).
+AZURE_FIELDS = ("location", "cluster", "network", "database", "logs", "registry", "secrets", "monitoring", "pause")
+AWS_FIELDS = ("aws", "aws_region")
+
+
+def _aws_region(value: str) -> str | None:
+    if re.fullmatch(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d", value):
+        return None
+    return "must be an AWS region name such as eu-west-1"
+
+
+AwsRegion = Annotated[str, _checked(_aws_region)]
+
+Rule = Callable[["StackSettings"], Iterator[Problem]]
+
+
+def on_cloud(cloud: str, rule: Rule) -> Rule:
+    """A rule across blocks that only means something on ``cloud``'s stacks."""
+
+    def checked(settings: StackSettings) -> Iterator[Problem]:
+        if settings.cloud == cloud:
+            yield from rule(settings)
+
+    checked.__doc__ = rule.__doc__
+    return checked
+
+
+def cloud_blocks(settings: StackSettings) -> Iterator[Problem]:
+    """A setting of the other cloud is a mistake, not something to ignore silently."""
+    given = settings.model_fields_set
+    foreign = AWS_FIELDS if settings.cloud == "azure" else AZURE_FIELDS
+    home = "airflow-platform:aws and aws:region" if settings.cloud == "aws" else "the Azure blocks"
+    for name in foreign:
+        if name in given:
+            yield Problem(
+                settings.key_path(name),
+                _NOT_GIVEN,
+                f"is a setting of the other cloud; this stack's cloud is {settings.cloud} (its settings: {home})",
+            )
+    if settings.cloud == "aws" and settings.aws_region is None:
+        yield Problem(
+            settings.key_path("aws_region"), _NOT_GIVEN, "is required on aws: `pulumi config set aws:region eu-west-1`"
+        )
+    if settings.cloud == "aws" and settings.airflow.ui.hostname is not None:
+        yield Problem(
+            settings.key_path("airflow", "ui", "hostname"),
+            settings.airflow.ui.hostname,
+            "is available on azure only so far: on aws the UI stays behind `kubectl port-forward`",
+        )
+
+
+def aws_api_server_restricted(settings: StackSettings) -> Iterator[Problem]:
+    """A protected stack's public EKS endpoint answers only the ranges it names."""
+    if settings.protect_data and not settings.aws.cluster.public_access_cidrs:
+        yield Problem(
+            settings.key_path("aws", "cluster", "public_access_cidrs"),
+            _NOT_GIVEN,
+            "is required while protectData is true: the public ranges (your runners', your office's) that may "
+            "reach the cluster's API server",
+        )
+
+
+def eks_kubernetes_support(settings: StackSettings) -> Iterator[Problem]:
+    """EKS keeps a cluster only on a minor it offers on the day, for its upgrade policy (data/eks-versions.yaml)."""
+    cluster = settings.aws.cluster
+    requirement = eks_versions.version_requirement(cluster.kubernetes_version, cluster.support_type, check_date())
+    if requirement is not None:
+        setting = settings.key_path("aws", "cluster", "kubernetes_version")
+        yield Problem(setting, cluster.kubernetes_version, requirement)
+
+
+def aws_access_warnings(settings: StackSettings) -> list[str]:
+    """The plan's warnings about access: example ranges left in the stack file lock every deployer out."""
+    setting = ".".join(settings.key_path("aws", "cluster", "public_access_cidrs"))
+    return documentation_range_warnings(setting, settings.aws.cluster.public_access_cidrs)

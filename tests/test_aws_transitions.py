@@ -1,0 +1,124 @@
+"""The second `pulumi up` of an AWS stack: pull-request changes to aws-dev or aws-prod, planned as
+`pulumi preview` would from data/aws-create-only.yaml (pulumi-aws replaces what terraform-provider-aws
+marks ForceNew): nothing that holds data replaced, a protected database's replacement refused, and a
+replacement that keeps its AWS name caught."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from components.kubernetes_versions import checked_on
+from tests.conftest import planned
+from tests.test_transitions import overrides, run_with
+from tools.offline import ProgramRun
+from tools.transitions import (
+    DELETE,
+    GUARD_TYPE,
+    REFUSED,
+    REPLACE,
+    UPDATE,
+    UpdatePlan,
+    plan_update,
+    preview_update,
+)
+
+AWS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+AWS_CLUSTER = "aws:eks/cluster:Cluster"
+#: A day EKS offers 1.34 to 1.36 in extended support (data/eks-versions.yaml).
+VERSIONS_DAY = date(2026, 12, 6)
+AWS_DATABASE = "aws:rds/instance:Instance"
+#: What holds data on AWS: never replaced or deleted by an update.
+AWS_DATA_TYPES = frozenset({AWS_DATABASE, "aws:s3/bucket:Bucket"})
+#: (id, stack, settings after, the types replaced, the types updated in place)
+AWS_CHANGES = [
+    # A node group's instance types are fixed at creation: a new group, and new tags on its Auto Scaling group.
+    (
+        "task-types",
+        "aws-dev",
+        {"aws.cluster.taskNodes.instanceTypes": ["m6i.2xlarge", "m6a.2xlarge"]},
+        {AWS_NODE_GROUP, "aws:autoscaling/tag:Tag"},
+        set(),
+    ),
+    ("task-bounds", "aws-dev", {"aws.cluster.taskNodes.maxSize": 8}, set(), {AWS_NODE_GROUP}),
+    ("db-class", "aws-prod", {"aws.database.instanceClass": "db.t4g.medium"}, set(), {AWS_DATABASE}),
+    ("db-multi-az-off", "aws-prod", {"aws.database.multiAz": False}, set(), {AWS_DATABASE}),
+    (
+        "log-retention",
+        "aws-dev",
+        {"aws.logs.retentionDays": 60},
+        set(),
+        {"aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("stack", "after", "replaced", "updated"), [c[1:] for c in AWS_CHANGES], ids=[f"{c[0]}-{c[1]}" for c in AWS_CHANGES]
+)
+def test_aws_pull_request_change_declares_what_aws_accepts(stack, after, replaced, updated) -> None:
+    plan, _ = preview_update(planned(stack), stack, overrides(stack, after))
+    assert plan.violations == [] and not plan.refused
+    assert {s.resource.type for s in plan.of(REPLACE, DELETE)} == replaced
+    assert not {s.resource.type for s in plan.of(REPLACE, DELETE)} & AWS_DATA_TYPES
+    assert {s.resource.type for s in plan.of(UPDATE)} == updated
+
+
+def test_replacing_the_protected_aws_database_is_refused() -> None:
+    """The instance's engine is ForceNew in pulumi-aws (its row says replaces): prod's database is protected."""
+    old = planned("aws-prod")
+    database = old.one(AWS_DATABASE)
+    other_engine = dataclasses.replace(database, inputs={**database.inputs, "engine": "aurora-postgresql"})
+    resources = [other_engine if r is database else r for r in old.resources]
+    plan = plan_update(old, dataclasses.replace(old, resources=resources))
+    assert [(s.action, s.resource.name) for s in plan.of(REFUSED, REPLACE)] == [(REFUSED, database.name)]
+
+
+def test_checker_catches_an_aws_replacement_that_keeps_its_name() -> None:
+    """Were a node group's name not to follow its fixed settings, its replacement would find the name taken."""
+    old, new = planned("aws-dev"), run_with("aws-dev", {"aws.cluster.taskNodes.instanceTypes": ["m6i.2xlarge"]})
+    (group,) = [g for g in new.of_type(AWS_NODE_GROUP) if g.name == "task-nodes"]
+    (before,) = [g for g in old.of_type(AWS_NODE_GROUP) if g.name == "task-nodes"]
+    same_name = dataclasses.replace(group, inputs={**group.inputs, "nodeGroupName": before.inputs["nodeGroupName"]})
+    resources = [same_name if r is group else r for r in new.resources]
+    plan = plan_update(old, dataclasses.replace(new, resources=resources))
+    assert any("same name" in v and "task-nodes" in v for v in plan.violations), plan.violations
+
+
+def version_update(before: str, after: str) -> tuple[UpdatePlan, ProgramRun]:
+    """The preview of aws-dev moving its cluster from Kubernetes ``before`` to ``after``."""
+    with checked_on(VERSIONS_DAY):
+        old = run_with("aws-dev", {"aws.cluster.kubernetesVersion": before})
+        return preview_update(old, "aws-dev", overrides("aws-dev", {"aws.cluster.kubernetesVersion": after}))
+
+
+def test_one_minor_up_updates_the_cluster_then_its_node_groups_in_place() -> None:
+    plan, new = version_update("1.35", "1.36")
+    assert plan.violations == [] and not plan.refused
+    assert plan.of(REPLACE, DELETE) == []
+    assert {s.resource.type for s in plan.of(UPDATE)} >= {AWS_CLUSTER, AWS_NODE_GROUP, GUARD_TYPE}
+    assert {s.resource.inputs["version"] for s in plan.of(UPDATE) if s.resource.type == AWS_NODE_GROUP} == {"1.36"}
+    # The node groups wait for the cluster (they read its name): EKS updates the control plane first.
+    cluster = new.one(AWS_CLUSTER)
+    assert all(cluster.urn in group.dependencies for group in new.of_type(AWS_NODE_GROUP))
+
+
+@pytest.mark.parametrize(("before", "after"), [("1.34", "1.36"), ("1.36", "1.35")], ids=["skip-a-minor", "downgrade"])
+def test_a_version_change_eks_refuses_stops_at_preview(before, after) -> None:
+    """EKS updates one minor at a time and never back: the guard refuses before anything changes."""
+    plan, _ = version_update(before, after)
+    assert plan.refused and plan.violations == []
+    (guard,) = plan.of(REFUSED)
+    assert guard.resource.type == GUARD_TYPE and guard.resource.name == "kubernetes-version-guard"
+    (refusal,) = guard.refusals
+    assert refusal.startswith(f"airflow-platform:aws.cluster.kubernetesVersion: {before} -> {after} is refused: AWS ")
+
+
+def test_the_upgrade_policy_changes_in_place() -> None:
+    plan, _ = preview_update(
+        planned("aws-dev"), "aws-dev", overrides("aws-dev", {"aws.cluster.supportType": "STANDARD"})
+    )
+    assert plan.violations == [] and not plan.refused
+    assert [s.resource.type for s in plan.of(UPDATE, REPLACE, DELETE)] == [AWS_CLUSTER]

@@ -1,0 +1,213 @@
+"""What an AWS stack costs per month with nothing running, from the declared resources' inputs and the
+dated list prices and usage assumptions in ``data/aws-prices.yaml``: the AWS counterpart of
+:mod:`tools.cost`, in the same :class:`~tools.cost.CostLine` shape, so the plan prints both alike.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import date
+
+from components.eks_versions import support_phase
+from components.kubernetes_versions import check_date
+from tools.aws_prices import AwsPriceTable
+from tools.cost import CostEstimate, CostLine
+from tools.offline import DeclaredResource, ProgramRun
+from tools.prices import Price
+
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+ELASTIC_IP = "aws:ec2/eip:Eip"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+BUCKET = "aws:s3/bucket:Bucket"
+LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+REPOSITORY = "aws:ecr/repository:Repository"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+KMS_KEY = "aws:kms/key:Key"
+#: A managed node group's instance types when it names none
+#: (pulumi_aws eks/node_group.py: "Defaults to `["t3.medium"]`").
+DEFAULT_INSTANCE_TYPES = ("t3.medium",)
+
+
+def _line(
+    resource: DeclaredResource,
+    table: AwsPriceTable,
+    charge: str,
+    price: Price | None,
+    quantity: float,
+    unit: str,
+    assumed: bool = False,
+) -> CostLine:
+    """A line at ``price`` for ``quantity``; estimated when the price is unconfirmed for the table's
+    region or the quantity is a usage assumption; no figure when the table has no price."""
+    monthly = None if price is None else table.monthly(price, quantity)
+    return CostLine(
+        resource, charge, quantity, unit, monthly, price is not None and (assumed or not table.confirmed(price))
+    )
+
+
+def _cluster(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    version = str(resource.inputs.get("version") or "?")
+    phase = support_phase(version, on, resource.input_at("upgradePolicy.supportType"))
+    support = f"{phase} support on {on}" if phase else f"not in data/eks-versions.yaml on {on}"
+    price = table.prices.eks_cluster.get(phase) if phase else None
+    return [_line(resource, table, f"EKS control plane, Kubernetes {version}, {support}", price, 1, "cluster")]
+
+
+def _node_group(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    nodes = int(resource.input_at("scalingConfig.minSize") or 0)
+    types = tuple(resource.inputs.get("instanceTypes") or DEFAULT_INSTANCE_TYPES)
+    spot = resource.inputs.get("capacityType") == "SPOT"
+    name = resource.inputs.get("nodeGroupName") or resource.name
+    found = [price for t in types if (price := table.prices.ec2.get(t)) is not None]
+    # Spot pays at most the on-demand price of the type it gets: the dearest listed type bounds it.
+    price = max(found, key=lambda p: p.usd) if len(found) == len(types) else None
+    bound = ", spot: at most the dearest type's on-demand price" if spot else ""
+    charge = f"{nodes} x {'/'.join(types)} nodes: node group {name} at minSize{bound}"
+    line = _line(resource, table, charge, price, nodes, "nodes")
+    if nodes == 0:  # nothing to pay, whatever the types cost
+        return [dataclasses.replace(line, monthly_usd=0.0)]
+    disk_gb = int(resource.inputs.get("diskSize") or table.assumptions.node_disk_default_gb)
+    volumes = f"{nodes} x {disk_gb} GB gp3 root volumes: node group {name}"
+    return [line, _line(resource, table, volumes, table.prices.ebs_gp3, nodes * disk_gb, "GB")]
+
+
+def _nat_gateway(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    charge = "NAT gateway (no traffic counted)"
+    return [_line(resource, table, charge, table.prices.nat_gateway, 1, "gateway")]
+
+
+def _elastic_ip(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    return [_line(resource, table, "public IPv4 address", table.prices.public_ipv4, 1, "address")]
+
+
+def _vpc_endpoint(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    """An interface endpoint is billed per zone it has a network interface in; a gateway endpoint is free."""
+    if resource.inputs.get("vpcEndpointType") != "Interface":
+        return []
+    zones = len(resource.inputs.get("subnetIds") or ())
+    service = str(resource.inputs.get("serviceName") or "?").split(".", 3)[-1]  # com.amazonaws.<region>.<service>
+    charge = f"interface endpoint {service} in {zones} zones (no traffic counted)"
+    return [_line(resource, table, charge, table.prices.vpc_interface_endpoint, zones, "endpoint-zones")]
+
+
+def _rds(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    prices, assumed = table.prices, table.assumptions
+    size = resource.inputs.get("instanceClass")
+    multi_az = bool(resource.inputs.get("multiAz"))
+    deployment = "Multi-AZ, primary and standby" if multi_az else "Single-AZ"
+    compute = (prices.rds_postgres_multi_az if multi_az else prices.rds_postgres_single_az).get(size)
+    storage_gb = float(resource.inputs.get("allocatedStorage") or 0)
+    storage = prices.rds_gp3_storage["multi_az" if multi_az else "single_az"]
+    retention_days = float(resource.inputs.get("backupRetentionPeriod") or 1)
+    backup_gb = assumed.database_size_gb + assumed.database_change_gb_per_day * retention_days
+    billable_backup_gb = max(0.0, backup_gb - storage_gb)
+    storage_type = resource.inputs.get("storageType") or "gp2"
+    return [
+        _line(resource, table, f"RDS PostgreSQL {size}, {deployment}", compute, 1, "instance"),
+        _line(
+            resource, table, f"RDS {storage_type} storage {storage_gb:g} GB, {deployment}", storage, storage_gb, "GB"
+        ),
+        _line(
+            resource,
+            table,
+            f"backups ~{backup_gb:g} GB over {retention_days:g} days, {storage_gb:g} GB included",
+            prices.rds_backup,
+            billable_backup_gb,
+            "GB",
+            assumed=True,  # the backup's size is the assumed database size and daily changes
+        ),
+    ]
+
+
+def _expiry_days(bucket: DeclaredResource, run: ProgramRun, table: AwsPriceTable) -> float:
+    """Days a log is kept: the longest enabled expiration of the bucket's lifecycle rules."""
+    days = [
+        float(rule["expiration"]["days"])
+        for lifecycle in run.of_type(LIFECYCLE)
+        if lifecycle.inputs.get("bucket") in (bucket.inputs.get("bucket"), bucket.state.get("id"))
+        for rule in lifecycle.inputs.get("rules") or ()
+        if rule.get("status") == "Enabled" and (rule.get("expiration") or {}).get("days")
+    ]
+    return max(days) if days else float(table.assumptions.unexpired_log_days)
+
+
+def _bucket(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    daily = table.assumptions.task_log_gb_per_day
+    days = _expiry_days(resource, run, table)
+    charge = f"task logs {daily:g} GB/day kept {days:g} days, S3 Standard"
+    return [_line(resource, table, charge, table.prices.s3_standard, daily * days, "GB", assumed=True)]
+
+
+def _repository(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    stored = table.assumptions.registry_stored_gb
+    charge = f"container images {stored:g} GB stored"
+    return [_line(resource, table, charge, table.prices.ecr_storage, stored, "GB", assumed=True)]
+
+
+def _log_group(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    """The control plane's logs at the stated daily volume, kept for the group's retention."""
+    daily = table.assumptions.control_plane_log_gb_per_day
+    monthly_gb = daily * table.hours_per_month / 24
+    days = float(resource.inputs.get("retentionInDays") or table.assumptions.unexpired_log_days)
+    return [
+        _line(
+            resource,
+            table,
+            f"control plane logs {daily:g} GB/day ingested",
+            table.prices.cloudwatch_logs_ingestion,
+            monthly_gb,
+            "GB",
+            assumed=True,
+        ),
+        _line(
+            resource,
+            table,
+            f"control plane logs kept {days:g} days",
+            table.prices.cloudwatch_logs_storage,
+            daily * days,
+            "GB",
+            assumed=True,
+        ),
+    ]
+
+
+def _kms_key(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    return [_line(resource, table, "KMS customer managed key", table.prices.kms_key, 1, "key")]
+
+
+Charges = Callable[[DeclaredResource, ProgramRun, AwsPriceTable, date], list[CostLine]]
+
+CHARGES: Mapping[str, Charges] = {
+    EKS_CLUSTER: _cluster,
+    NODE_GROUP: _node_group,
+    NAT_GATEWAY: _nat_gateway,
+    ELASTIC_IP: _elastic_ip,
+    VPC_ENDPOINT: _vpc_endpoint,
+    RDS_INSTANCE: _rds,
+    BUCKET: _bucket,
+    REPOSITORY: _repository,
+    LOG_GROUP: _log_group,
+    KMS_KEY: _kms_key,
+}
+
+
+def estimate_aws_idle_cost(run: ProgramRun, table: AwsPriceTable, on: date | None = None) -> CostEstimate:
+    """What the declared AWS resources cost per month with nothing running: node groups at minSize,
+    the EKS control plane priced by its version's support phase on ``on`` (the check date)."""
+    on = on or check_date()
+    lines: list[CostLine] = []
+    unpriced: set[str] = set()
+    for resource in run.resources:
+        if not resource.custom or resource.type in table.no_charge:
+            continue
+        charges = CHARGES.get(resource.type)
+        if charges is None:
+            unpriced.add(resource.type)
+        else:
+            lines += charges(resource, run, table, on)
+    regions = {r.input_at("region") for r in run.resources if r.custom and r.type.startswith("aws:")}
+    return CostEstimate(tuple(lines), tuple(sorted(unpriced)), tuple(sorted(map(str, regions - {None, table.region}))))

@@ -1,0 +1,71 @@
+"""``data/aws-prices.yaml`` as a strict table: AWS's dated list prices for one region, with the same
+fields and confirmation rule as Azure's (:class:`tools.prices.ListPrices`), and the usage assumptions
+the AWS idle cost (:mod:`tools.aws_cost`) multiplies them by.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+
+from components.data_tables import DATA, Table
+from tools.prices import ListPrices, Price
+
+AWS_PRICES = DATA / "aws-prices.yaml"
+
+
+class AwsPrices(Table):
+    #: By the cluster's support phase: ``standard`` or ``extended`` (components/eks_versions.py).
+    eks_cluster: dict[str, Price]
+    #: By instance type, on-demand; the upper bound of a spot node group's nodes.
+    ec2: dict[str, Price]
+    nat_gateway: Price
+    nat_gateway_data: Price
+    public_ipv4: Price
+    vpc_interface_endpoint: Price
+    vpc_interface_endpoint_data: Price
+    rds_postgres_single_az: dict[str, Price]
+    rds_postgres_multi_az: dict[str, Price]
+    #: By deployment: ``single_az`` or ``multi_az``.
+    rds_gp3_storage: dict[str, Price]
+    rds_backup: Price
+    s3_standard: Price
+    ecr_storage: Price
+    cloudwatch_logs_ingestion: Price
+    cloudwatch_logs_storage: Price
+    ebs_gp3: Price
+    kms_key: Price
+
+
+class AwsAssumptions(Table):
+    task_log_gb_per_day: float = Field(ge=0)
+    unexpired_log_days: int = Field(ge=0)
+    database_size_gb: float = Field(ge=0)
+    database_change_gb_per_day: float = Field(ge=0)
+    control_plane_log_gb_per_day: float = Field(ge=0)
+    registry_stored_gb: float = Field(ge=0)
+    node_disk_default_gb: int = Field(gt=0)
+
+
+class AwsPriceTable(ListPrices):
+    """``data/aws-prices.yaml``: dated list prices for one AWS region, and the stated usage assumptions."""
+
+    FILE = "data/aws-prices.yaml"
+
+    assumptions: AwsAssumptions
+    prices: AwsPrices
+
+    def usage_assumed(self) -> str:
+        """The usage the idle cost assumes, as the plan states it."""
+        assumed = self.assumptions
+        return (
+            f"task logs {assumed.task_log_gb_per_day:g} GB/day;"
+            f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
+            f" of changes; control plane logs {assumed.control_plane_log_gb_per_day:g} GB/day;"
+            f" {assumed.registry_stored_gb:g} GB of images; no NAT or endpoint traffic"
+        )
+
+
+def load_aws_prices(path: Path = AWS_PRICES) -> AwsPriceTable:
+    return AwsPriceTable.read(path)
