@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -137,14 +137,19 @@ def system_pods(monitoring: bool) -> list[Pod]:
     return [Pod(name, p.cpu_m, p.memory_mi, p.replicas) for group in groups for name, p in group.items()]
 
 
+def pods_beside(room: Pod, daemons: Iterable[SystemPod], cpu_m: float, memory_mi: float) -> int:
+    """How many pods of these requests a node of ``room`` takes beside its cloud's DaemonSets."""
+    daemons = list(daemons)
+    cpu = room.cpu_m - sum(d.cpu_m for d in daemons)
+    memory = room.memory_mi - sum(d.memory_mi for d in daemons)
+    return max(int(min(cpu // cpu_m, memory // memory_mi)), 0)
+
+
 def task_pods_per_node(vm_size: str, minor: str, monitoring: bool, cpu_m: float, memory_mi: float) -> int:
     """How many task pods of these requests a task node takes beside AKS's DaemonSets."""
     listed = reservations().system_pods
     daemons = [*listed.daemonsets.values(), *(listed.monitoring_daemonsets.values() if monitoring else ())]
-    room = allocatable(vm_size, minor)
-    cpu = room.cpu_m - sum(d.cpu_m for d in daemons)
-    memory = room.memory_mi - sum(d.memory_mi for d in daemons)
-    return max(int(min(cpu // cpu_m, memory // memory_mi)), 0)
+    return pods_beside(allocatable(vm_size, minor), daemons, cpu_m, memory_mi)
 
 
 # -- Airflow's pods, from the chart values -------------------------------------------------------
@@ -249,5 +254,15 @@ def busiest_node(
     role_job: Mapping[str, Any] | None = None,
 ) -> Fit:
     """The busiest control-plane node, AKS's pods and Airflow's, against one node's allocatable."""
-    pods = [*system_pods(monitoring), *airflow_pods(values, domains, role_job)]
-    return Fit(pods, allocatable(vm_size, minor))
+    return node_fit(allocatable(vm_size, minor), system_pods(monitoring), values, domains, role_job)
+
+
+def node_fit(
+    room: Pod,
+    system: list[Pod],
+    values: Mapping[str, Any],
+    domains: int,
+    role_job: Mapping[str, Any] | None = None,
+) -> Fit:
+    """A control-plane node of ``room`` with its cloud's ``system`` pods and Airflow's from ``values``."""
+    return Fit([*system, *airflow_pods(values, domains, role_job)], room)

@@ -67,8 +67,7 @@ def capacity_lines(run: ProgramRun) -> list[str]:
     pool, fit = control_plane_pool(run), control_plane_fit(run)
     verdict = "fits" if fit.fits else "DOES NOT FIT"
     tasks = agent_pool(run, "User")
-    requests = plain(airflow_release(run).inputs["values"])["workers"]["kubernetes"]["resources"]["requests"]
-    cpu, memory = float(parse_quantity(requests["cpu"]) * 1000), float(parse_quantity(requests["memory"]) / MIB)
+    requests, cpu, memory = task_requests(run)
     per_node = task_pods_per_node(tasks["vmSize"], tasks["orchestratorVersion"], monitoring_on(run), cpu, memory)
     return [
         f"Control-plane pool {pool['agentPoolName']} ({pool['vmSize']}), busiest node: {fit.summary()}: {verdict}",
@@ -76,6 +75,12 @@ def capacity_lines(run: ProgramRun) -> list[str]:
         f" {requests['memory']} per node beside AKS's DaemonSets",
         "  (AKS's reservations and system pods: data/aks-reservations.yaml)",
     ]
+
+
+def task_requests(run: ProgramRun) -> tuple[dict[str, str], float, float]:
+    """A task pod's requests as the release sets them, and in millicores and MiB."""
+    requests = plain(airflow_release(run).inputs["values"])["workers"]["kubernetes"]["resources"]["requests"]
+    return requests, float(parse_quantity(requests["cpu"]) * 1000), float(parse_quantity(requests["memory"]) / MIB)
 
 
 def airflow_release(run: ProgramRun) -> DeclaredResource:

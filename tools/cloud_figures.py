@@ -11,8 +11,10 @@ from pathlib import Path
 from components import eks_versions, kubernetes_versions
 from components.config import StackSettings, access_warnings, settings_from_config
 from components.config.clouds import aws_access_warnings
+from tools import aws_capacity, capacity
 from tools.aws_cost import estimate_aws_idle_cost
 from tools.aws_prices import AwsPriceTable, load_aws_prices
+from tools.connections import connection_lines
 from tools.cost import CostEstimate, estimate_idle_cost
 from tools.offline import ROOT, ProgramRun, project_name, stack_config
 from tools.prices import ListPrices, PriceTable, load_prices
@@ -49,3 +51,11 @@ def idle_cost(run: ProgramRun, table: ListPrices) -> CostEstimate:
     if isinstance(table, PriceTable):
         return estimate_idle_cost(run, table)
     raise TypeError(f"no idle cost estimate for {type(table).__name__}")
+
+
+def capacity_figures(run: ProgramRun, table: ListPrices) -> list[str]:
+    """What fits, for ``table``'s cloud: the control-plane nodes' busiest node, task pods per task node,
+    and (Azure) the database's connections."""
+    if isinstance(table, AwsPriceTable):
+        return aws_capacity.capacity_lines(run)
+    return [*capacity.capacity_lines(run), *connection_lines(run)]

@@ -18,11 +18,9 @@ from pydantic import ValidationError
 
 from components.config import ConfigurationError, StackSettings, settings_from_config
 from components.kubernetes_versions import check_date
-from tools.capacity import capacity_lines
-from tools.cloud_figures import idle_cost, load_price_tables, plan_warnings
+from tools.cloud_figures import capacity_figures, idle_cost, load_price_tables, plan_warnings
 from tools.cold_start import estimate_cold_start
 from tools.compare import main as compare
-from tools.connections import connection_lines
 from tools.cost import CostEstimate
 from tools.duration import estimate_duration, load_provisioning_times
 from tools.front_door_lines import front_door_lines
@@ -94,7 +92,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     azure = isinstance(table, PriceTable)
     for warning in plan_warnings(settings, check_date()):
         print(f"warning: {warning}\n")
-    # The notes and capacity lines below read Azure's resources.
+    # The OS disk notes read Azure's resources (none on AWS).
     for note in os_disk_notes(run):
         print(f"note: {note}\n")
     keys = resource_keys(run)
@@ -107,10 +105,8 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print()
     print("\n".join(render_duration(estimate_duration(run, times), keys)))
     print()
-    if azure:
-        print("\n".join(capacity_lines(run)))
-        print("\n".join(connection_lines(run)))
-        print()
+    print("\n".join(capacity_figures(run, table)))
+    print()
     idle = idle_cost(run, table)
     print("\n".join(render_cost(idle, table, keys, azure_paused(idle, settings) if azure else None)))
     cold_start = estimate_cold_start(run, table) if isinstance(table, PriceTable) else None

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from components import aws_facts
 from components.config.base import Problem, Settings
 from components.config.values import Cidr, _checked
 
@@ -35,7 +36,8 @@ def _role_arn(value: str) -> str | None:
     return "must be an IAM role ARN such as arn:aws:iam::123456789012:role/platform-admins"
 
 
-InstanceType = Annotated[str, _checked(_instance_type)]
+InstanceType = Annotated[str, _checked(_instance_type), _checked(aws_facts.instance_type_requirement)]
+ControlPlaneInstanceType = Annotated[InstanceType, _checked(aws_facts.burstable_requirement)]
 DbInstanceClass = Annotated[str, _checked(_db_instance_class)]
 RoleArn = Annotated[str, _checked(_role_arn)]
 
@@ -72,7 +74,11 @@ class NodeGroupSettings(Settings):
 class ControlPlaneNodesSettings(NodeGroupSettings):
     """On-demand nodes for the scheduler, API server, triggerer, DAG processor and jobs."""
 
-    instance_types: tuple[InstanceType, ...] = Field(("m6i.large",), min_length=1, max_length=1, strict=False)
+    #: 4 vCPUs like Azure's control-plane pool: Airflow's default requests and EKS's pods take more
+    #: CPU than a 2-vCPU node offers (the plan's capacity line).
+    instance_types: tuple[ControlPlaneInstanceType, ...] = Field(
+        ("m6i.xlarge",), min_length=1, max_length=1, strict=False
+    )
     min_size: int = Field(3, ge=1, le=450)
     max_size: int = Field(4, ge=1, le=450)
 
@@ -86,6 +92,12 @@ class TaskNodesSettings(NodeGroupSettings):
     min_size: int = Field(0, ge=0, le=450)
     max_size: int = Field(10, ge=1, le=450)
     spot: bool = True
+
+    def problems(self) -> Iterator[Problem]:
+        yield from super().problems()
+        requirement = aws_facts.one_size_requirement(self.instance_types)
+        if requirement is not None:
+            yield Problem(self.key_path("instance_types"), list(self.instance_types), requirement)
 
 
 class EksSettings(Settings):

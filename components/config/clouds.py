@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated
 
-from components import eks_versions
+from components import aws_facts, eks_versions
 from components.config.access import documentation_range_warnings
 from components.config.base import _NOT_GIVEN, Problem
 from components.config.values import _checked
@@ -85,6 +85,15 @@ def eks_kubernetes_support(settings: StackSettings) -> Iterator[Problem]:
     if requirement is not None:
         setting = settings.key_path("aws", "cluster", "kubernetes_version")
         yield Problem(setting, cluster.kubernetes_version, requirement)
+
+
+def aws_node_architecture(settings: StackSettings) -> Iterator[Problem]:
+    """Both node groups take one architecture: a group runs one AMI, and both run the one Airflow image."""
+    cluster = settings.aws.cluster
+    tasks, control_plane = cluster.task_nodes.instance_types, cluster.control_plane_nodes.instance_types
+    requirement = aws_facts.architecture_requirement(tasks, control_plane)
+    if requirement is not None:
+        yield Problem(settings.key_path("aws", "cluster", "task_nodes", "instance_types"), list(tasks), requirement)
 
 
 def aws_access_warnings(settings: StackSettings) -> list[str]:

@@ -16,6 +16,7 @@ from components.config.base import _NOT_GIVEN, Problem, Settings
 from components.config.clouds import (
     AwsRegion,
     aws_api_server_restricted,
+    aws_node_architecture,
     cloud_blocks,
     eks_kubernetes_support,
     on_cloud,
@@ -206,5 +207,6 @@ RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iter
     (("database", "airflow"), on_cloud("azure", _database_connections)),
     (("protect_data", "aws"), on_cloud("aws", aws_api_server_restricted)),
     (("aws",), on_cloud("aws", eks_kubernetes_support)),
+    (("aws",), on_cloud("aws", aws_node_architecture)),
     (("aws", "airflow"), on_cloud("aws", aws_database_connections)),
 )
