@@ -5,7 +5,7 @@ import string
 import pytest
 
 from components.airflow.secrets import METADATA_CONNECTION
-from components.azure.database import PASSWORD_SPECIALS
+from components.database_password import PASSWORD_SPECIALS
 from components.guards import refused_changes, row_for
 from tests.conftest import planned
 from tests.helpers import is_secret, named, plain

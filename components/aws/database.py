@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 import yaml
 
 from components.config.aws import RdsSettings
+from components.database_password import database_password
 from components.platform import Credentials, Destination
 from components.platform import Database as DatabaseHandle
 
@@ -35,9 +35,6 @@ AIRFLOW_ROLE = "airflow"
 #: The master user: fixed at creation (ModifyDBInstance cannot rename it); not a name RDS reserves.
 ADMIN_LOGIN = "airflow_admin"
 PORT = 5432
-#: RDS refuses / @ " and spaces in the master password; RFC 3986 unreserved characters only, so the
-#: password never breaks a connection string either.
-PASSWORD_SPECIALS = "-_.~"
 #: The CA that signs the server certificate; its roots are in the bundle (data/aws-rds-ca.yaml).
 CA_IDENTIFIER = "rds-ca-rsa2048-g1"
 CA_BUNDLE = Path(__file__).resolve().parents[2] / "data" / "aws-rds-ca.pem"
@@ -69,8 +66,8 @@ class RdsDatabase(pulumi.ComponentResource):
         self.vpc_cidr = args.vpc_cidr
         child = pulumi.ResourceOptions(parent=self)
 
-        self.password = self._password("admin-password")
-        self.airflow_role_password = self._password("airflow-role-password")
+        self.password = database_password("admin-password", self)
+        self.airflow_role_password = database_password("airflow-role-password", self)
         subnet_group = aws.rds.SubnetGroup(
             "subnet-group",
             name=ident,
@@ -150,18 +147,6 @@ class RdsDatabase(pulumi.ComponentResource):
         self.outputs = {"databaseHost": self.instance.address, "databaseName": DATABASE_NAME}
         self.register_outputs({"host": self.instance.address, "databaseName": DATABASE_NAME})
 
-    def _password(self, name: str) -> random.RandomPassword:
-        return random.RandomPassword(
-            name,
-            length=32,
-            special=True,
-            override_special=PASSWORD_SPECIALS,
-            min_upper=2,
-            min_lower=2,
-            min_numeric=2,
-            min_special=2,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
 
     def handle(self) -> DatabaseHandle:
         return DatabaseHandle(

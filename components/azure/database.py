@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pulumi
-import pulumi_random as random
 from pulumi_azure_native import dbforpostgresql
 
 from components.azure.endpoints import endpoint_of
 from components.config import DatabaseSettings, StackSettings
+from components.database_password import database_password
 from components.guards import FIXED, Guard, Guarded
 from components.platform import Credentials, Destination
 from components.platform import Database as DatabaseHandle
@@ -29,8 +29,6 @@ CA_BUNDLE = Path(__file__).resolve().parents[2] / "data" / "azure-postgres-ca.pe
 #: Azure refuses azure_superuser, admin, administrator, root, guest, public and pg_* logins.
 ADMIN_LOGIN = "airflowadmin"
 PORT = 5432
-#: Unreserved URI characters only, so the password never breaks a connection string.
-PASSWORD_SPECIALS = "-_.~"
 SERVER = "azure-native:dbforpostgresql:Server"
 
 
@@ -62,8 +60,8 @@ class Database(pulumi.ComponentResource):
 
         # 32 characters from all four classes: far beyond Azure's rule of 8-128 characters
         # from three of upper case, lower case, digits and symbols.
-        self.password = self._password("admin-password")
-        self.airflow_role_password = self._password("airflow-role-password")
+        self.password = database_password("admin-password", self)
+        self.airflow_role_password = database_password("airflow-role-password", self)
         zone_redundant = s.high_availability
         geo_backup = "Enabled" if s.geo_redundant_backup else "Disabled"
         guarded = [
@@ -173,18 +171,6 @@ class Database(pulumi.ComponentResource):
         self.host = endpoint_of("postgres", self.server, args.server_name)
         self.register_outputs({"host": self.host, "databaseName": self.database.name})
 
-    def _password(self, name: str) -> random.RandomPassword:
-        return random.RandomPassword(
-            name,
-            length=32,
-            special=True,
-            override_special=PASSWORD_SPECIALS,
-            min_upper=2,
-            min_lower=2,
-            min_numeric=2,
-            min_special=2,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
 
     def handle(self) -> DatabaseHandle:
         return DatabaseHandle(
