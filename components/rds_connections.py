@@ -11,20 +11,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import Field
 
 from components import database_connections
-from components.config.base import Problem
 from components.data_tables import DATA, Table
-
-if TYPE_CHECKING:
-    from components.config.stack import StackSettings
 
 INSTANCE_TYPES = DATA / "aws-instance-types.yaml"
 GIB = 2**30
@@ -142,12 +136,3 @@ def connections_requirement(instance_class: str, need: database_connections.Dema
         f"during an upgrade's rolling update and migration): {instead}, or lower airflow.databasePool (size, "
         f"maxOverflow) or airflow.replicas{rollout}"
     )
-
-
-def aws_database_connections(settings: StackSettings) -> Iterator[Problem]:
-    """Airflow may not open more connections than the RDS class leaves to users."""
-    instance_class = settings.aws.database.instance_class
-    need = database_connections.settings_demand(settings.airflow)
-    requirement = connections_requirement(instance_class, need)
-    if requirement is not None:
-        yield Problem(settings.key_path("aws", "database", "instance_class"), instance_class, requirement)

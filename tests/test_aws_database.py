@@ -13,11 +13,12 @@ import yaml
 
 from components.aws.database import CA_BUNDLE, PORT, RdsArgs, RdsDatabase
 from components.config import PROJECT, ConfigurationError, settings_from_config
+from components.config.clouds import aws_database_connections
 from components.create_only import load_table
 from components.data_tables import DATA
 from components.database_connections import settings_demand
 from components.database_password import PASSWORD_SPECIALS
-from components.rds_connections import aws_database_connections, connections_requirement, rds_postgres
+from components.rds_connections import connections_requirement, rds_postgres
 from tests.helpers import generated_secrets, is_secret, named, plain
 from tools.offline import ProgramRun, run_function, stack_config
 from tools.transitions import leaves

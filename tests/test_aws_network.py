@@ -8,7 +8,7 @@ import ipaddress
 import pytest
 
 from components.aws.naming import aws_names
-from components.aws.network import AwsNetwork, AwsNetworkArgs, subnet_ranges
+from components.aws.network import AwsNetwork, AwsNetworkArgs, endpoint_ranges, subnet_ranges
 from components.config.aws import AwsNetworkSettings
 from components.config.report import settings_from_config
 from tools.mock_aws import ACCOUNT_ID
@@ -81,7 +81,8 @@ def test_subnet_ranges_sit_inside_the_vpc_without_overlap(network):
     vpc = ipaddress.ip_network(run.one("aws:ec2/vpc:Vpc").inputs["cidrBlock"])
     assert str(vpc) == settings.cidr
     ranges = [ipaddress.ip_network(s.inputs["cidrBlock"]) for s in run.of_type(SUBNET)]
-    assert len(ranges) == 2 * settings.zones
+    # A private and a public subnet per zone, and one for the interface endpoints where they are on.
+    assert len(ranges) == (3 if settings.interface_endpoints else 2) * settings.zones
     assert all(r.subnet_of(vpc) for r in ranges)
     assert not any(a.overlaps(b) for i, a in enumerate(ranges) for b in ranges[i + 1 :])
     # Nodes and pods take an address each: a private subnet holds far more than a public one.
@@ -93,7 +94,7 @@ def test_subnet_ranges_sit_inside_the_vpc_without_overlap(network):
 @pytest.mark.parametrize("cidr", ["10.50.0.0/16", "172.20.16.0/20"])
 def test_every_allowed_vpc_size_holds_three_zones(cidr):
     private, public = subnet_ranges(cidr, 3)
-    ranges = [ipaddress.ip_network(r) for r in private + public]
+    ranges = [ipaddress.ip_network(r) for r in private + public + endpoint_ranges(cidr, 3)]
     assert all(r.subnet_of(ipaddress.ip_network(cidr)) for r in ranges)
     assert not any(a.overlaps(b) for i, a in enumerate(ranges) for b in ranges[i + 1 :])
     # AWS's smallest subnet is a /28.
@@ -146,13 +147,15 @@ def test_interface_endpoints_only_where_the_stack_turns_them_on(network):
         assert run.of_type("aws:ec2/securityGroup:SecurityGroup") == []
         return
     assert sorted(e.inputs["serviceName"] for e in interface) == [
-        f"com.amazonaws.eu-west-1.{service}" for service in ("ecr.api", "ecr.dkr", "sts")
+        f"com.amazonaws.eu-west-1.{service}" for service in ("ecr.api", "ecr.dkr", "secretsmanager", "sts")
     ]
     group = run.one("aws:ec2/securityGroup:SecurityGroup")
-    private_ids = {s.state["id"] for s in subnets(run, "private")}
+    # Subnets of their own: pods may be allowed to them without reaching the EKS API server's interfaces.
+    endpoint_ids = {s.state["id"] for s in subnets(run, "endpoints")}
+    assert [s.inputs["availabilityZone"] for s in subnets(run, "endpoints")] == ZONES[: settings.zones]
     for endpoint in interface:
         assert endpoint.inputs["privateDnsEnabled"] is True
-        assert set(endpoint.inputs["subnetIds"]) == private_ids
+        assert set(endpoint.inputs["subnetIds"]) == endpoint_ids
         assert endpoint.inputs["securityGroupIds"] == [group.state["id"]]
     rule = run.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
     assert rule.inputs["securityGroupId"] == group.state["id"]
@@ -164,7 +167,7 @@ def test_interface_endpoints_in_prod_not_in_dev():
     def count(stack):
         return len([e for e in network_of(stack)[2].of_type(ENDPOINT) if e.inputs["vpcEndpointType"] == "Interface"])
 
-    assert (count("aws-dev"), count("aws-prod")) == (0, 3)
+    assert (count("aws-dev"), count("aws-prod")) == (0, 4)
 
 
 def test_subnets_carry_the_tags_eks_load_balancers_look_for(network):

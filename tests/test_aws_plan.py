@@ -159,7 +159,7 @@ def test_the_plan_command_prints_aws_figures_only(stack, capsys):
     assert f"Stack airflow-platform/{stack}:" in out
     assert "Estimated `pulumi up` from scratch" in out
     assert f"({TABLE.FILE})" in out and "eu-west-1" in out
-    for azure_only in ("Control-plane pool", "Database connections", "Cold start", "paused", "data/prices.yaml"):
+    for azure_only in ("Control-plane pool", "paused", "data/prices.yaml"):
         assert azure_only not in out
     assert "types neither priced nor free" not in out or "aws:" not in out.split("types neither priced nor free")[1]
 
@@ -170,7 +170,7 @@ def test_the_plan_document_is_priced_with_the_aws_table(stack, tmp_path, capsys)
     document = json.loads((tmp_path / f"{stack}.json").read_text())
     cost = document["estimates"]["idleMonthlyCost"]
     assert (cost["region"], cost["pricesAsOf"]) == (TABLE.region, TABLE.as_of.isoformat())
-    assert document["estimates"]["coldStart"] is None
+    assert document["estimates"]["coldStart"]["pool"].startswith("tasks-")
     keys = resource_keys(planned(stack))
     assert {line["resource"] for line in cost["lines"]} <= set(keys.values())
     assert plan_document(planned(stack), TIMES, TABLE) == document

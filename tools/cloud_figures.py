@@ -12,9 +12,11 @@ from components import eks_versions, kubernetes_versions
 from components.config import StackSettings, access_warnings, settings_from_config
 from components.config.clouds import aws_access_warnings
 from tools import aws_capacity, capacity
+from tools.aws_cold_start import estimate_eks_cold_start
 from tools.aws_cost import estimate_aws_idle_cost
 from tools.aws_prices import AwsPriceTable, load_aws_prices
-from tools.connections import connection_lines
+from tools.cold_start import ColdStartEstimate, estimate_cold_start
+from tools.connections import aws_connection_lines, connection_lines
 from tools.cost import CostEstimate, estimate_idle_cost
 from tools.offline import ROOT, ProgramRun, project_name, stack_config
 from tools.prices import ListPrices, PriceTable, load_prices
@@ -55,7 +57,16 @@ def idle_cost(run: ProgramRun, table: ListPrices) -> CostEstimate:
 
 def capacity_figures(run: ProgramRun, table: ListPrices) -> list[str]:
     """What fits, for ``table``'s cloud: the control-plane nodes' busiest node, task pods per task node,
-    and (Azure) the database's connections."""
+    and the database's connections."""
     if isinstance(table, AwsPriceTable):
-        return aws_capacity.capacity_lines(run)
+        return [*aws_capacity.capacity_lines(run), *aws_connection_lines(run)]
     return [*capacity.capacity_lines(run), *connection_lines(run)]
+
+
+def cold_start(run: ProgramRun, table: ListPrices) -> ColdStartEstimate | None:
+    """The task nodes' cold start and idle tail, from ``table``'s cloud's autoscaler (None: no task nodes)."""
+    if isinstance(table, AwsPriceTable):
+        return estimate_eks_cold_start(run, table)
+    if isinstance(table, PriceTable):
+        return estimate_cold_start(run, table)
+    raise TypeError(f"no cold start estimate for {type(table).__name__}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.azure.pools import POOL_LABEL
-from components.node_start import NodeStartTimes, node_start_times
+from components.node_start import ColdStart, NodeStartTimes, node_start_times
 from tools.capacity import airflow_release
 from tools.cost import AGENT_POOL, MANAGED_CLUSTER
 from tools.offline import DeclaredResource, ProgramRun
@@ -33,7 +33,22 @@ class Step:
 
 
 @dataclass(frozen=True)
+class AutoscalerTerms:
+    """What a cloud calls the task group and the autoscaler settings the plan names, and its price file."""
+
+    group: str
+    max_count: str
+    scale_down_unneeded: str
+    scale_down_delay_after_add: str
+    prices_file: str
+
+
+AKS_TERMS = AutoscalerTerms("pool", "maxCount", "scaleDownUnneededTime", "scaleDownDelayAfterAdd", "data/prices.yaml")
+
+
+@dataclass(frozen=True)
 class ColdStartEstimate:
+    terms: AutoscalerTerms
     pool: str
     vm_size: str
     spot: bool
@@ -88,20 +103,26 @@ def _profile(run: ProgramRun, key: str) -> str:
     return str(value)
 
 
-def _image(run: ProgramRun) -> str:
+def release_image(run: ProgramRun) -> str:
     values: dict[str, Any] = airflow_release(run).inputs.get("values") or {}
     return f"{values.get('defaultAirflowRepository')}:{values.get('defaultAirflowTag')}"
 
 
-def wait_steps(scan_interval: str, times: NodeStartTimes) -> tuple[Step, ...]:
+def scan_step(value: str, setting: str) -> Step:
+    return Step("autoscaler notices the pending task pod", duration_minutes(value), f"{setting} {value}")
+
+
+def wait_steps(
+    scan: Step, times: NodeStartTimes, node: ColdStart | None = None, node_basis: str = "data/node-start-times.yaml"
+) -> tuple[Step, ...]:
+    """The autoscaler's scan, the node's start (``node``: another cloud's typical figures), the image's download."""
     typical = times.cold_start
+    node = node or typical
     pull_minutes = typical.image.compressed_mb / typical.download.mb_per_second / 60
     return (
-        Step(
-            "autoscaler notices the pending task pod", duration_minutes(scan_interval), f"scanInterval {scan_interval}"
-        ),
-        Step("VM provisioning", typical.vm_provisioning.minutes, "typical, data/node-start-times.yaml"),
-        Step("node joins and is Ready", typical.node_join.minutes, "typical, data/node-start-times.yaml"),
+        scan,
+        Step("VM provisioning", node.vm_provisioning.minutes, f"typical, {node_basis}"),
+        Step("node joins and is Ready", node.node_join.minutes, f"typical, {node_basis}"),
         Step(
             "Airflow image download",
             pull_minutes,
@@ -122,13 +143,14 @@ def estimate_cold_start(
     vm_size = pool.inputs["vmSize"]
     price = table.prices.vm.get(vm_size)
     return ColdStartEstimate(
+        terms=AKS_TERMS,
         pool=pool.inputs["agentPoolName"],
         vm_size=vm_size,
         spot=pool.inputs.get("scaleSetPriority") == "Spot",
         max_count=int(pool.inputs.get("maxCount") or 0),
-        steps=wait_steps(_profile(run, "scanInterval"), times),
+        steps=wait_steps(scan_step(_profile(run, "scanInterval"), "scanInterval"), times),
         bound_minutes=times.minutes,
-        image=_image(run),
+        image=release_image(run),
         sized_image=times.cold_start.image.reference,
         scale_down_unneeded_minutes=duration_minutes(_profile(run, "scaleDownUnneededTime")),
         scale_down_delay_after_add_minutes=duration_minutes(_profile(run, "scaleDownDelayAfterAdd")),

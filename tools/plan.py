@@ -18,8 +18,7 @@ from pydantic import ValidationError
 
 from components.config import ConfigurationError, StackSettings, settings_from_config
 from components.kubernetes_versions import check_date
-from tools.cloud_figures import capacity_figures, idle_cost, load_price_tables, plan_warnings
-from tools.cold_start import estimate_cold_start
+from tools.cloud_figures import capacity_figures, cold_start, idle_cost, load_price_tables, plan_warnings
 from tools.compare import main as compare
 from tools.cost import CostEstimate
 from tools.duration import estimate_duration, load_provisioning_times
@@ -109,10 +108,10 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print()
     idle = idle_cost(run, table)
     print("\n".join(render_cost(idle, table, keys, azure_paused(idle, settings) if azure else None)))
-    cold_start = estimate_cold_start(run, table) if isinstance(table, PriceTable) else None
-    if cold_start is not None:
+    estimate = cold_start(run, table)
+    if estimate is not None:
         print()
-        print("\n".join(render_cold_start(cold_start)))
+        print("\n".join(render_cold_start(estimate)))
     return 0
 
 

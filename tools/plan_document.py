@@ -14,11 +14,11 @@ from pulumi.runtime import rpc
 
 from components.config import SECRET_MARK
 from components.guards import PROVIDER_KEY
-from tools.cloud_figures import idle_cost
-from tools.cold_start import ColdStartEstimate, estimate_cold_start
+from tools.cloud_figures import cold_start, idle_cost
+from tools.cold_start import ColdStartEstimate
 from tools.duration import ProvisioningTimes, estimate_duration
 from tools.offline import DeclaredResource, ProgramRun, strings_in
-from tools.prices import ListPrices, PriceTable
+from tools.prices import ListPrices
 
 #: Replaces a random resource's non-secret result (a RandomId's hex, ...) wherever it appears.
 RANDOM_MARK = "[random]"
@@ -97,7 +97,8 @@ def rounded(number: float) -> float | int:
 def plan_document(run: ProgramRun, times: ProvisioningTimes, table: ListPrices) -> dict[str, Any]:
     """The plan as data: stable across runs, secrets and random results replaced by markers.
 
-    ``table`` is the stack's cloud's price table (:mod:`tools.cloud_figures`); the cold start is Azure's only.
+    ``table`` is the stack's cloud's price table (:mod:`tools.cloud_figures`), which also picks the
+    cold start of that cloud's autoscaler.
     """
     keys = resource_keys(run)
     randoms = random_results(run)
@@ -120,7 +121,7 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: ListPrices) 
         }
     duration = estimate_duration(run, times)
     cost = idle_cost(run, table)
-    cold_start = estimate_cold_start(run, table) if isinstance(table, PriceTable) else None
+    estimate = cold_start(run, table)
     return {
         "project": run.project,
         "stack": run.stack,
@@ -155,7 +156,7 @@ def plan_document(run: ProgramRun, times: ProvisioningTimes, table: ListPrices) 
                 "unpricedTypes": list(cost.unpriced_types),
                 "otherRegions": list(cost.other_regions),
             },
-            "coldStart": cold_start_document(cold_start),
+            "coldStart": cold_start_document(estimate),
         },
     }
 

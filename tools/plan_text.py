@@ -208,9 +208,10 @@ def render_cost(
 def render_cold_start(estimate: ColdStartEstimate) -> list[str]:
     """The task pool's cold start and idle tail: what the autoscaler settings trade against each other."""
     spot = " spot" if estimate.spot else ""
+    terms = estimate.terms
     lines = [
         f"Cold start: the first task after an idle window waits about {estimate.wait_minutes:.1f} min for a"
-        f"{spot} {estimate.vm_size} node of pool {estimate.pool} from zero (typical figures):",
+        f"{spot} {estimate.vm_size} node of {terms.group} {estimate.pool} from zero (typical figures):",
     ]
     lines += [f"    {step.minutes:5.2f}  {step.name} ({step.basis})" for step in estimate.steps]
     if estimate.image != estimate.sized_image:
@@ -221,20 +222,20 @@ def render_cold_start(estimate: ColdStartEstimate) -> list[str]:
     )
     lines.append(
         f"Idle nodes kept after the last task: up to {estimate.kept_minutes:g} min"
-        f" (scaleDownUnneededTime {estimate.scale_down_unneeded_minutes:g}m; none removed within"
-        f" scaleDownDelayAfterAdd {estimate.scale_down_delay_after_add_minutes:g}m of the scale-up)"
+        f" ({terms.scale_down_unneeded} {estimate.scale_down_unneeded_minutes:g}m; none removed within"
+        f" {terms.scale_down_delay_after_add} {estimate.scale_down_delay_after_add_minutes:g}m of the scale-up)"
     )
     if estimate.node_window_usd is None:
-        lines.append(f"  no price for {estimate.vm_size} in data/prices.yaml: the kept time's cost is unknown")
+        lines.append(f"  no price for {estimate.vm_size} in {terms.prices_file}: the kept time's cost is unknown")
         return lines
     per_node = estimate.node_window_usd
     basis = "on-demand price"
     if estimate.spot:
-        basis += ", an upper bound for spot: data/prices.yaml has no spot price"
+        basis += f", an upper bound for spot: {terms.prices_file} has no spot price"
     if not estimate.price_confirmed:
         basis += ", unconfirmed"
     lines.append(
-        f"  ${per_node:.3f} per node per batch window, ${per_node * estimate.max_count:.2f} at maxCount"
+        f"  ${per_node:.3f} per node per batch window, ${per_node * estimate.max_count:.2f} at {terms.max_count}"
         f" {estimate.max_count} (${estimate.node_hour_usd:.3f}/h {basis})"
     )
     return lines

@@ -2,9 +2,9 @@
 
 Private subnets reach the internet through NAT gateways (one for the stack, or one per zone so a
 zone's outage leaves the others their egress) and S3 through a gateway endpoint, which is free.
-With ``interfaceEndpoints`` on, image pulls from ECR and token exchanges with STS stay inside the
-VPC too. Subnet ranges are cut from ``aws.network.cidr`` by the zone's position, so the same
-settings always give the same ranges.
+With ``interfaceEndpoints`` on, image pulls from ECR, token exchanges with STS and secret reads stay
+inside the VPC too, through endpoints in subnets of their own. Subnet ranges are cut from
+``aws.network.cidr`` by the zone's position, so the same settings always give the same ranges.
 """
 
 from __future__ import annotations
@@ -70,6 +70,16 @@ def subnet_ranges(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     return [str(b) for b in blocks[:zones]], [str(p) for p in public[:zones]]
 
 
+def endpoint_ranges(cidr: str, zones: int) -> list[str]:
+    """Per zone a range for the interface endpoints' network interfaces only, the size of a public
+    subnet, cut after the last public range a stack can have: pods may be allowed to these
+    without being allowed to anything else in the VPC (the EKS API server's interfaces)."""
+    vpc = ipaddress.IPv4Network(cidr)
+    block = list(vpc.subnets(prefixlen_diff=PRIVATE_PREFIX_STEP))[MAX_ZONES]
+    ranges = list(block.subnets(new_prefix=vpc.prefixlen + PUBLIC_PREFIX_STEP))
+    return [str(r) for r in ranges[MAX_ZONES : MAX_ZONES + zones]]
+
+
 @dataclass(frozen=True)
 class AwsNetworkArgs:
     settings: AwsNetworkSettings
@@ -79,6 +89,8 @@ class AwsNetworkArgs:
     #: The EKS cluster the subnets serve; their kubernetes.io/cluster tag names it.
     cluster_name: str
     tags: Mapping[str, str]
+    #: Interface endpoints of data/aws-vpc.yaml this stack does not use (secretsmanager without a secrets backend).
+    unused_endpoints: frozenset[str] = frozenset()
 
 
 class AwsNetwork(pulumi.ComponentResource):
@@ -173,8 +185,22 @@ class AwsNetwork(pulumi.ComponentResource):
                 tags=self._named(service),
                 opts=child,
             )
+        #: Where pods reach the interface endpoints (empty: no endpoints, the services' public addresses).
+        self.endpoint_ranges: list[str] = []
         if settings.interface_endpoints:
-            self._interface_endpoints(region, vpc.id, [s.id for s in private])
+            self.endpoint_ranges = endpoint_ranges(settings.cidr, len(args.zones))
+            endpoint_subnets = [
+                aws.ec2.Subnet(
+                    f"endpoints-{zone}",
+                    vpc_id=vpc.id,
+                    cidr_block=cidr,
+                    availability_zone=zone,
+                    tags=self._named(f"endpoints-{zone}"),
+                    opts=child,
+                )
+                for zone, cidr in zip(args.zones, self.endpoint_ranges, strict=True)
+            ]
+            self._interface_endpoints(region, vpc.id, [s.id for s in endpoint_subnets])
 
         self.vpc_id = vpc.id
         self.private_subnet_ids = [s.id for s in private]
@@ -206,7 +232,7 @@ class AwsNetwork(pulumi.ComponentResource):
         return gateway.id
 
     def _interface_endpoints(self, region: str, vpc_id: pulumi.Output[str], subnet_ids: list[pulumi.Output[str]]):
-        """ECR and STS (data/aws-vpc.yaml) in every private subnet, reachable on 443 from the VPC,
+        """ECR, STS and Secrets Manager (data/aws-vpc.yaml) in every endpoint subnet, reachable on 443 from the VPC,
         under the services' public names (private DNS), so clients need no settings."""
         child = pulumi.ResourceOptions(parent=self)
         group = aws.ec2.SecurityGroup(
@@ -228,7 +254,7 @@ class AwsNetwork(pulumi.ComponentResource):
             tags=self._named("endpoints-https"),
             opts=child,
         )
-        for service in FACTS.endpoints.interface:
+        for service in (s for s in FACTS.endpoints.interface if s not in self._args.unused_endpoints):
             aws.ec2.VpcEndpoint(
                 service.replace(".", "-"),
                 vpc_id=vpc_id,

@@ -11,6 +11,7 @@ from components.aws.logs import LogBucket, LogBucketArgs
 from components.aws.naming import aws_names
 from components.aws.network import AwsNetwork, AwsNetworkArgs
 from components.aws.registry import EcrRegistry, EcrRegistryArgs
+from components.aws.secrets import SecretsAccessArgs, SecretsManagerAccess
 from components.config import StackSettings
 from components.platform import Platform
 
@@ -25,7 +26,12 @@ def build_platform(settings: StackSettings) -> Platform:
     network = AwsNetwork(
         "network",
         AwsNetworkArgs(
-            settings=settings.aws.network, name=names.prefix, zones=zones, cluster_name=names.cluster, tags=tags
+            settings=settings.aws.network,
+            name=names.prefix,
+            zones=zones,
+            cluster_name=names.cluster,
+            tags=tags,
+            unused_endpoints=frozenset() if settings.aws.secrets.enabled else frozenset({"secretsmanager"}),
         ),
     )
     cluster = EksCluster(
@@ -79,11 +85,26 @@ def build_platform(settings: StackSettings) -> Platform:
         ),
     )
     registry = EcrRegistry("registry", EcrRegistryArgs(repository_name=names.repository, tags=tags))
+    secrets = (
+        SecretsManagerAccess(
+            "secrets",
+            SecretsAccessArgs(
+                stack=settings.stack,
+                region=region,
+                account_id=caller.account_id,
+                reader=identity,
+                endpoint_ranges=network.endpoint_ranges,
+            ),
+        )
+        if settings.aws.secrets.enabled
+        else None
+    )
     return Platform(
         cluster=cluster.handle(),
         database=database.handle(),
         logs=logs.handle(),
         registry=registry.handle(),
+        secrets=secrets.handle() if secrets else None,
         outputs={
             "region": region,
             "accountId": caller.account_id,
@@ -91,5 +112,6 @@ def build_platform(settings: StackSettings) -> Platform:
             **database.outputs,
             **logs.outputs,
             **registry.outputs,
+            **(secrets.outputs if secrets else {}),
         },
     )

@@ -52,7 +52,9 @@ class AwsNetworkSettings(Settings):
         "per-zone", description="per-zone: a zone's outage leaves the others their internet egress"
     )
     interface_endpoints: bool = Field(
-        True, description="ECR and STS interface endpoints, so image pulls and token exchanges skip the NAT"
+        True,
+        description="ECR, STS and Secrets Manager interface endpoints, so image pulls, token exchanges and "
+        "secret reads skip the NAT",
     )
 
     def problems(self) -> Iterator[Problem]:
@@ -148,8 +150,15 @@ class AwsLogsSettings(Settings):
     retention_days: int = Field(30, ge=1, le=3650)
 
 
+class AwsSecretsSettings(Settings):
+    enabled: bool = Field(
+        True, description="Airflow's secrets backend reading connections and variables from Secrets Manager"
+    )
+
+
 class AwsSettings(Settings):
     network: AwsNetworkSettings = AwsNetworkSettings()
     cluster: EksSettings = EksSettings()
     database: RdsSettings = RdsSettings()
     logs: AwsLogsSettings = AwsLogsSettings()
+    secrets: AwsSecretsSettings = AwsSecretsSettings()

@@ -7,11 +7,12 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated
 
-from components import aws_facts, eks_versions
+from components import aws_facts, database_connections, eks_versions
 from components.config.access import documentation_range_warnings
 from components.config.base import _NOT_GIVEN, Problem
 from components.config.values import _checked
 from components.kubernetes_versions import check_date
+from components.rds_connections import connections_requirement
 
 if TYPE_CHECKING:
     from components.config.stack import StackSettings
@@ -65,6 +66,15 @@ def cloud_blocks(settings: StackSettings) -> Iterator[Problem]:
             settings.airflow.ui.hostname,
             "is available on azure only so far: on aws the UI stays behind `kubectl port-forward`",
         )
+
+
+def aws_database_connections(settings: StackSettings) -> Iterator[Problem]:
+    """Airflow may not open more connections than the RDS class leaves to users."""
+    instance_class = settings.aws.database.instance_class
+    need = database_connections.settings_demand(settings.airflow)
+    requirement = connections_requirement(instance_class, need)
+    if requirement is not None:
+        yield Problem(settings.key_path("aws", "database", "instance_class"), instance_class, requirement)
 
 
 def aws_api_server_restricted(settings: StackSettings) -> Iterator[Problem]:

@@ -16,6 +16,7 @@ from components.config.base import _NOT_GIVEN, Problem, Settings
 from components.config.clouds import (
     AwsRegion,
     aws_api_server_restricted,
+    aws_database_connections,
     aws_node_architecture,
     cloud_blocks,
     eks_kubernetes_support,
@@ -28,7 +29,6 @@ from components.config.pause import PauseSettings, pause_unprotected
 from components.config.secrets import SecretsSettings
 from components.config.storage import DatabaseSettings, LogsSettings, RegistrySettings
 from components.config.values import AZURE_RESERVED_SUBNET_ADDRESSES, AzureRegion, Cloud, is_ssh_git_url
-from components.rds_connections import aws_database_connections
 
 PROJECT = "airflow-platform"
 #: The region is the Azure provider's setting, so resources and provider agree on it.
