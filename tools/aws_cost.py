@@ -12,7 +12,7 @@ from datetime import date
 from components.eks_versions import support_phase
 from components.kubernetes_versions import check_date
 from tools.aws_prices import AwsPriceTable
-from tools.cost import CostEstimate, CostLine
+from tools.cost import CostEstimate, CostLine, charged_lines
 from tools.offline import DeclaredResource, ProgramRun
 from tools.prices import Price
 
@@ -198,16 +198,6 @@ CHARGES: Mapping[str, Charges] = {
 def estimate_aws_idle_cost(run: ProgramRun, table: AwsPriceTable, on: date | None = None) -> CostEstimate:
     """What the declared AWS resources cost per month with nothing running: node groups at minSize,
     the EKS control plane priced by its version's support phase on ``on`` (the check date)."""
-    on = on or check_date()
-    lines: list[CostLine] = []
-    unpriced: set[str] = set()
-    for resource in run.resources:
-        if not resource.custom or resource.type in table.no_charge:
-            continue
-        charges = CHARGES.get(resource.type)
-        if charges is None:
-            unpriced.add(resource.type)
-        else:
-            lines += charges(resource, run, table, on)
+    lines, unpriced = charged_lines(run, table.no_charge, CHARGES, table, on or check_date())
     regions = {r.input_at("region") for r in run.resources if r.custom and r.type.startswith("aws:")}
     return CostEstimate(tuple(lines), tuple(sorted(unpriced)), tuple(sorted(map(str, regions - {None, table.region}))))

@@ -4,7 +4,7 @@ dated list prices and usage assumptions in ``data/prices.yaml``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -275,17 +275,26 @@ CHARGES: Mapping[str, Charges] = {
 }
 
 
-def estimate_idle_cost(run: ProgramRun, table: PriceTable) -> CostEstimate:
-    """What the declared resources cost per month with nothing running: pools at minCount."""
+def charged_lines(
+    run: ProgramRun, no_charge: Collection[str], charges: Mapping[str, Callable[..., list[CostLine]]], *args: object
+) -> tuple[list[CostLine], set[str]]:
+    """Each declared resource's lines by its type's charges (called with ``args`` after the resource
+    and the run), and the types that are neither priced nor free."""
     lines: list[CostLine] = []
     unpriced: set[str] = set()
     for resource in run.resources:
-        if not resource.custom or resource.type in table.no_charge:
+        if not resource.custom or resource.type in no_charge:
             continue
-        charges = CHARGES.get(resource.type)
-        if charges is None:
+        charged = charges.get(resource.type)
+        if charged is None:
             unpriced.add(resource.type)
         else:
-            lines += charges(resource, run, table)
+            lines += charged(resource, run, *args)
+    return lines, unpriced
+
+
+def estimate_idle_cost(run: ProgramRun, table: PriceTable) -> CostEstimate:
+    """What the declared resources cost per month with nothing running: pools at minCount."""
+    lines, unpriced = charged_lines(run, table.no_charge, CHARGES, table)
     locations = {r.input_at("location") for r in run.resources if r.custom} - {None, "global", table.region}
     return CostEstimate(tuple(lines), tuple(sorted(unpriced)), tuple(sorted(map(str, locations))))
