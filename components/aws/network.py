@@ -116,28 +116,8 @@ class AwsNetwork(pulumi.ComponentResource):
         )
         tags = FACTS.subnet_tags
         cluster_tags = {key.format(cluster_name=args.cluster_name): value for key, value in tags.every.items()}
-        private = [
-            aws.ec2.Subnet(
-                f"private-{zone}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                tags=self._named(f"private-{zone}", {**cluster_tags, **tags.private}),
-                opts=child,
-            )
-            for zone, cidr in zip(args.zones, private_ranges, strict=True)
-        ]
-        public = [
-            aws.ec2.Subnet(
-                f"public-{zone}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=zone,
-                tags=self._named(f"public-{zone}", {**cluster_tags, **tags.public}),
-                opts=child,
-            )
-            for zone, cidr in zip(args.zones, public_ranges, strict=True)
-        ]
+        private = self._subnets("private", vpc.id, private_ranges, {**cluster_tags, **tags.private})
+        public = self._subnets("public", vpc.id, public_ranges, {**cluster_tags, **tags.public})
 
         internet = aws.ec2.InternetGateway("internet", vpc_id=vpc.id, tags=self._named("internet"), opts=child)
         public_routes = aws.ec2.RouteTable("public", vpc_id=vpc.id, tags=self._named("public"), opts=child)
@@ -189,17 +169,7 @@ class AwsNetwork(pulumi.ComponentResource):
         self.endpoint_ranges: list[str] = []
         if settings.interface_endpoints:
             self.endpoint_ranges = endpoint_ranges(settings.cidr, len(args.zones))
-            endpoint_subnets = [
-                aws.ec2.Subnet(
-                    f"endpoints-{zone}",
-                    vpc_id=vpc.id,
-                    cidr_block=cidr,
-                    availability_zone=zone,
-                    tags=self._named(f"endpoints-{zone}"),
-                    opts=child,
-                )
-                for zone, cidr in zip(args.zones, self.endpoint_ranges, strict=True)
-            ]
+            endpoint_subnets = self._subnets("endpoints", vpc.id, self.endpoint_ranges)
             self._interface_endpoints(region, vpc.id, [s.id for s in endpoint_subnets])
 
         self.vpc_id = vpc.id
@@ -212,6 +182,22 @@ class AwsNetwork(pulumi.ComponentResource):
                 "publicSubnetIds": self.public_subnet_ids,
             }
         )
+
+    def _subnets(
+        self, kind: str, vpc_id: pulumi.Input[str], ranges: list[str], extra: Mapping[str, str] | None = None
+    ) -> list[aws.ec2.Subnet]:
+        """One subnet of ``kind`` per zone, in the zones' order, with the ranges given."""
+        return [
+            aws.ec2.Subnet(
+                f"{kind}-{zone}",
+                vpc_id=vpc_id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                tags=self._named(f"{kind}-{zone}", extra),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for zone, cidr in zip(self._args.zones, ranges, strict=True)
+        ]
 
     def _named(self, suffix: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """The stack's tags, ``extra`` and a Name tag (the console's only label for EC2 objects)."""
