@@ -45,7 +45,7 @@ def test_aws_dev_is_small_and_aws_prod_spans_three_zones():
 def test_an_azure_stack_turned_aws_names_every_azure_block_and_the_missing_region():
     found = problems("dev", **{f"{PROJECT}:cloud": "aws"})
     assert "aws:region" in found
-    for block in ("cluster", "network", "database", "logs", "registry", "secrets", "monitoring", "pause"):
+    for block in ("cluster", "network", "database", "logs", "registry", "secrets"):
         assert f"{PROJECT}:{block}" in found
     assert "azure-native:location" in found
 

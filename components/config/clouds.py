@@ -17,8 +17,9 @@ from components.rds_connections import connections_requirement
 if TYPE_CHECKING:
     from components.config.stack import StackSettings
 
-#: The stack's fields that only an Azure stack sets (``azure-native:location`` and its blocks).
-AZURE_FIELDS = ("location", "cluster", "network", "database", "logs", "registry", "secrets", "monitoring", "pause")
+#: The stack's fields that only an Azure stack sets (``azure-native:location`` and its blocks);
+#: ``monitoring`` and ``pause`` are common to both clouds.
+AZURE_FIELDS = ("location", "cluster", "network", "database", "logs", "registry", "secrets")
 AWS_FIELDS = ("aws", "aws_region")
 
 

@@ -203,7 +203,7 @@ RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iter
     (("cluster",), on_cloud("azure", _kubernetes_support)),
     (("network", "registry"), on_cloud("azure", _registry_private_endpoint)),
     (("protect_data", "cluster"), on_cloud("azure", _api_server_restricted)),
-    (("protect_data", "pause"), on_cloud("azure", pause_unprotected)),
+    (("protect_data", "pause"), pause_unprotected),
     (("database", "airflow"), on_cloud("azure", _database_connections)),
     (("protect_data", "aws"), on_cloud("aws", aws_api_server_restricted)),
     (("aws",), on_cloud("aws", eks_kubernetes_support)),
