@@ -122,3 +122,33 @@ def test_the_upgrade_policy_changes_in_place() -> None:
     )
     assert plan.violations == [] and not plan.refused
     assert [s.resource.type for s in plan.of(UPDATE, REPLACE, DELETE)] == [AWS_CLUSTER]
+
+
+@pytest.mark.parametrize(
+    ("stack", "after", "setting"),
+    [
+        ("aws-dev", {"aws.database.version": "15"}, "aws.database.version: 16 -> 15"),
+        ("aws-prod", {"aws.database.allocatedStorageGb": 20}, "aws.database.allocatedStorageGb: 50 -> 20"),
+    ],
+    ids=["version-down-unprotected", "storage-down"],
+)
+def test_a_database_change_rds_refuses_stops_at_preview(stack, after, setting) -> None:
+    """RDS never lowers a version or its storage: on the unprotected aws-dev too, the guard stops the
+    preview instead of the update failing halfway at ModifyDBInstance."""
+    plan, _ = preview_update(planned(stack), stack, overrides(stack, after))
+    assert plan.violations == []
+    (guard,) = plan.of(REFUSED)
+    assert guard.resource.type == GUARD_TYPE and guard.resource.parent.endswith("airflow-platform:aws:Database::database")
+    (refusal,) = guard.refusals
+    assert refusal.startswith(f"airflow-platform:{setting} is refused: AWS can only increase it on an existing RDS instance")
+
+
+def test_a_major_upgrade_updates_the_database_with_its_new_parameter_group() -> None:
+    """16 -> 17 in place: a parameter group of the new family is created first, the old one goes after."""
+    plan, new = preview_update(planned("aws-dev"), "aws-dev", overrides("aws-dev", {"aws.database.version": "17"}))
+    assert plan.violations == [] and not plan.refused
+    assert [s.resource.type for s in plan.of(REPLACE)] == ["aws:rds/parameterGroup:ParameterGroup"]
+    assert {s.resource.type for s in plan.of(UPDATE)} == {AWS_DATABASE, GUARD_TYPE}
+    instance = new.one(AWS_DATABASE)
+    assert instance.inputs["engineVersion"] == "17" and instance.inputs["allowMajorVersionUpgrade"] is True
+    assert instance.inputs["parameterGroupName"].endswith("-postgres17")

@@ -24,8 +24,10 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
+from components.config import StackSettings
 from components.config.aws import RdsSettings
 from components.database_password import database_password
+from components.guards import Guard, Guarded
 from components.platform import Credentials, Destination
 from components.platform import Database as DatabaseHandle
 
@@ -35,12 +37,28 @@ AIRFLOW_ROLE = "airflow"
 #: The master user: fixed at creation (ModifyDBInstance cannot rename it); not a name RDS reserves.
 ADMIN_LOGIN = "airflow_admin"
 PORT = 5432
+INSTANCE = "aws:rds/instance:Instance"
 #: The CA that signs the server certificate; its roots are in the bundle (data/aws-rds-ca.yaml).
 CA_IDENTIFIER = "rds-ca-rsa2048-g1"
 CA_BUNDLE = Path(__file__).resolve().parents[2] / "data" / "aws-rds-ca.pem"
 CA_FACTS = CA_BUNDLE.with_suffix(".yaml")
 #: Parameters set on top of the family's defaults (their sources are in aws-rds-ca.yaml).
 TLS_PARAMETERS = {name: row["value"] for name, row in yaml.safe_load(CA_FACTS.read_text())["server_parameters"].items()}
+
+
+def _setting(field: str) -> str:
+    return ".".join(StackSettings.key_path("aws", "database", field))
+
+
+def guarded(settings: RdsSettings, subnet_group_name: pulumi.Input[str]) -> list[Guarded]:
+    """What RDS refuses to change in place, halfway through `pulumi up` (data/aws-create-only.yaml):
+    a lower version or storage, another subnet group in the same VPC, another master user (replaced)."""
+    return [
+        Guarded(_setting("version"), INSTANCE, "engineVersion", settings.version),
+        Guarded(_setting("allocated_storage_gb"), INSTANCE, "allocatedStorage", settings.allocated_storage_gb),
+        Guarded("the subnet group (chosen by the program)", INSTANCE, "dbSubnetGroupName", subnet_group_name),
+        Guarded("the instance's master user (chosen by the program)", INSTANCE, "username", ADMIN_LOGIN),
+    ]
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,7 @@ class RdsDatabase(pulumi.ComponentResource):
             tags=args.tags,
             opts=child,
         )
+        self.guard = Guard("guard", "RDS instance", guarded(s, subnet_group.name), opts=child)
         self.instance = aws.rds.Instance(
             "instance",
             identifier=ident,
@@ -142,7 +161,7 @@ class RdsDatabase(pulumi.ComponentResource):
             tags=args.tags,
             # Not after the nodes' ingress rule: that rule waits for the cluster (its security group), and
             # the server needs it only once Airflow connects, which waits for both (``ready``).
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=[self.guard]),
         )
         self.outputs = {"databaseHost": self.instance.address, "databaseName": DATABASE_NAME}
         self.register_outputs({"host": self.instance.address, "databaseName": DATABASE_NAME})
