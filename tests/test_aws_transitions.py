@@ -138,9 +138,10 @@ def test_a_database_change_rds_refuses_stops_at_preview(stack, after, setting) -
     plan, _ = preview_update(planned(stack), stack, overrides(stack, after))
     assert plan.violations == []
     (guard,) = plan.of(REFUSED)
-    assert guard.resource.type == GUARD_TYPE and guard.resource.parent.endswith("airflow-platform:aws:Database::database")
+    assert guard.resource.type == GUARD_TYPE
+    assert guard.resource.parent.endswith("airflow-platform:aws:Database::database")
     (refusal,) = guard.refusals
-    assert refusal.startswith(f"airflow-platform:{setting} is refused: AWS can only increase it on an existing RDS instance")
+    assert refusal.startswith(f"airflow-platform:{setting} is refused: AWS can only increase it on an existing RDS")
 
 
 def test_a_major_upgrade_updates_the_database_with_its_new_parameter_group() -> None:
