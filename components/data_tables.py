@@ -19,3 +19,11 @@ class Table(BaseModel):
     @classmethod
     def read(cls, path: Path) -> Self:
         return cls.model_validate(yaml.safe_load(path.read_text()))
+
+
+class Source(Table):
+    """Where a fact was read: the page, what it said, and the revision read where one is pinned."""
+
+    url: str
+    said: str
+    revision: str | None = None

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import Field
 
 from components.aws_facts import node_type
+from components.aws_monitoring_facts import MONITORING
 from components.azure_facts import Source
 from components.data_tables import DATA, Table
 from components.node_capacity import Pod, SystemPod, pods_beside
@@ -89,15 +90,25 @@ def allocatable(instance_type: str) -> Pod:
     )
 
 
-def system_pods() -> list[Pod]:
+def monitoring_pods() -> tuple[list[Pod], list[Pod]]:
+    """The monitoring block's pods (data/aws-monitoring.yaml): kube-state-metrics' one replica on a
+    control-plane node, and Fluent Bit's DaemonSet on every node."""
+    ksm, fluent_bit = MONITORING.kube_state_metrics, MONITORING.container_logs
+    deployments = [Pod(ksm.name, ksm.requests.cpu_m, ksm.requests.memory_mi)]
+    return deployments, [Pod(fluent_bit.name, fluent_bit.requests.cpu_m, fluent_bit.requests.memory_mi)]
+
+
+def system_pods(monitoring: bool) -> list[Pod]:
     """EKS's pods on the busiest control-plane node: each DaemonSet once, every Deployment replica
-    (CoreDNS and Cluster Autoscaler, which runs on the control-plane group)."""
+    (CoreDNS and Cluster Autoscaler, which runs on the control-plane group), and the monitoring pods."""
     listed = eks_reservations().system_pods
     groups = (listed.daemonsets, listed.deployments)
-    return [Pod(name, p.cpu_m, p.memory_mi, p.replicas) for group in groups for name, p in group.items()]
+    pods = [Pod(name, p.cpu_m, p.memory_mi, p.replicas) for group in groups for name, p in group.items()]
+    deployments, daemons = monitoring_pods() if monitoring else ([], [])
+    return [*pods, *deployments, *daemons]
 
 
-def task_pods_per_node(instance_types: Sequence[str], cpu_m: float, memory_mi: float) -> int:
-    """Task pods of these requests per task node beside EKS's DaemonSets, on the group's tightest type."""
-    daemons = eks_reservations().system_pods.daemonsets.values()
+def task_pods_per_node(instance_types: Sequence[str], monitoring: bool, cpu_m: float, memory_mi: float) -> int:
+    """Task pods of these requests per task node beside the DaemonSets, on the group's tightest type."""
+    daemons = [*eks_reservations().system_pods.daemonsets.values(), *(monitoring_pods()[1] if monitoring else ())]
     return min(pods_beside(allocatable(t), daemons, cpu_m, memory_mi) for t in instance_types)

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from components.data_tables import DATA, Table
-
-
-class Source(Table):
-    url: str
-    said: str
-
-
-class Chart(Table):
-    repository: str
-    version: str
-    namespace: str
-    service_account: str | None = None
+from components.data_tables import DATA, Source, Table
+from components.helm import HelmChart
 
 
 class Controller(Table):
@@ -24,7 +13,7 @@ class Controller(Table):
     why: str
     rejected: dict[str, str]
     sources: tuple[Source, ...]
-    chart: Chart
+    chart: HelmChart
     proxy_labels: dict[str, str]
 
 
@@ -32,7 +21,7 @@ class Certificates(Table):
     choice: str
     why: str
     sources: tuple[Source, ...]
-    chart: Chart
+    chart: HelmChart
     acme_servers: dict[str, str]
 
 

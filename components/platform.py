@@ -210,13 +210,16 @@ class ImageRegistry:
 
 @dataclass(frozen=True)
 class MetricsScraping:
-    """The cluster's metrics collector: it scrapes a pod that carries these annotations."""
+    """The cluster's metrics collector: it scrapes a pod that carries these annotations, from pods of
+    a namespace (a collector in the cluster) or from address ranges (one outside it, as AWS's)."""
 
     #: The annotations that ask the collector to scrape a pod's Prometheus endpoint on a port.
     pod_annotations: Callable[[int], Mapping[str, str]]
     #: The namespace the collector's pods run in, and their labels ({} for any pod there).
-    collector_namespace: str
+    collector_namespace: str | None = None
     collector_labels: Mapping[str, str] = field(default_factory=dict)
+    #: The ranges a collector outside the cluster scrapes from.
+    collector_ranges: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,14 @@ AWS_CHANGES = [
         set(),
     ),
     ("task-bounds", "aws-dev", {"aws.cluster.taskNodes.maxSize": 8}, set(), {AWS_NODE_GROUP}),
+    # With monitoring (aws-prod) the task pool's alert rule compares against maxSize: its rule group follows.
+    (
+        "task-bounds",
+        "aws-prod",
+        {"aws.cluster.taskNodes.maxSize": 60},
+        set(),
+        {AWS_NODE_GROUP, "aws:amp/ruleGroupNamespace:RuleGroupNamespace"},
+    ),
     ("db-class", "aws-prod", {"aws.database.instanceClass": "db.t4g.medium"}, set(), {AWS_DATABASE}),
     ("db-multi-az-off", "aws-prod", {"aws.database.multiAz": False}, set(), {AWS_DATABASE}),
     (

@@ -242,7 +242,8 @@ def test_region_and_task_pool_max_set_the_aws_settings_on_an_aws_template():
 def test_a_new_protected_aws_stack_must_name_its_public_access_cidrs():
     """The mirror of Azure's authorizedIpRanges: the note and the refusal name the AWS setting."""
     derived = derive_config(AWS_DEV, aws_overrides(["--region", "eu-central-1"]), template_name="aws-dev")
-    (note,) = derived.notes  # aws-dev has no pause schedule to switch off
+    note, paused = derived.notes  # aws-dev pauses on a schedule; a protected copy never does
+    assert "pause.schedule.enabled: false for this stack" in paused
     assert "protectData: true for this stack, although the template aws-dev sets false" in note
     assert "--set 'aws.cluster.publicAccessCidrs=[...]'" in note
     assert "authorizedIpRanges" not in note

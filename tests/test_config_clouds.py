@@ -61,8 +61,29 @@ def test_azure_rules_do_not_run_on_aws():
     assert found == [f"{PROJECT}:aws.cluster.publicAccessCidrs"]
 
 
-def test_the_ui_front_door_is_refused_on_aws_for_now():
+def aws_dev_with_ui(ui: dict) -> dict[str, str]:
     airflow = yaml.safe_load((ROOT / "Pulumi.aws-dev.yaml").read_text())["config"][f"{PROJECT}:airflow"]
-    ui = {"hostname": "airflow.example.com", "signIn": {"enabled": False}}
-    found = problems("aws-dev", **{f"{PROJECT}:airflow": json.dumps({**airflow, "ui": ui})})
-    assert found == [f"{PROJECT}:airflow.ui.hostname"]
+    return {f"{PROJECT}:airflow": json.dumps({**airflow, "ui": ui})}
+
+
+def test_on_aws_the_ui_takes_a_host_and_a_route53_zone_by_name():
+    ui = settings(
+        "aws-dev",
+        **aws_dev_with_ui({"hostname": "airflow.example.com", "signIn": {"enabled": False}, "dnsZone": "example.com"}),
+    ).airflow.ui
+    assert (ui.hostname, ui.dns_zone_name, ui.zone_is_azure) == ("airflow.example.com", "example.com", False)
+
+
+def test_on_aws_entra_sign_in_is_refused_alone_even_by_default():
+    """Not also its Azure rules (groupRoles, secretEndDate): they are for an app the aws stack never registers."""
+    found = problems("aws-dev", **aws_dev_with_ui({"hostname": "airflow.example.com"}))
+    assert found == [f"{PROJECT}:airflow.ui.signIn.enabled"]
+
+
+def test_each_cloud_refuses_the_other_clouds_dns_zone():
+    azure_zone = (
+        "/subscriptions/2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42/resourceGroups/dns"
+        "/providers/Microsoft.Network/dnszones/example.com"
+    )
+    on_aws = aws_dev_with_ui({"hostname": "airflow.example.com", "signIn": {"enabled": False}, "dnsZone": azure_zone})
+    assert problems("aws-dev", **on_aws) == [f"{PROJECT}:airflow.ui.dnsZone"]

@@ -64,8 +64,7 @@ BAD_CONFIGURATIONS = [
         {
             "aws:region",
             "azure-native:location",
-            *(f"{PROJECT}:{block}" for block in ("cluster", "network", "database", "logs", "registry")),
-            *(f"{PROJECT}:{block}" for block in ("secrets", "monitoring", "pause")),
+            *(f"{PROJECT}:{block}" for block in ("cluster", "network", "database", "logs", "registry", "secrets")),
         },
         "setting of the other cloud",
     ),
@@ -390,13 +389,18 @@ BAD_CONFIGURATIONS = [
     # -- airflow.ui.signIn: Entra ID sign-in (only with a host name)
     case(
         "sign-in-no-admin-group",
-        {AIRFLOW: {"ui": {"hostname": "airflow.example.com", "signIn": {"secretEndDate": "2027-06-30"}}}},
+        {
+            AIRFLOW: {
+                **DEV_AIRFLOW,
+                "ui": {"hostname": "airflow.example.com", "signIn": {"secretEndDate": "2027-06-30"}},
+            }
+        },
         {f"{AIRFLOW}.ui.signIn.groupRoles"},
         "at least one group to Admin",
     ),
     case(
         "sign-in-secret-end-date-missing",
-        {AIRFLOW: {"ui": {"hostname": "airflow.example.com", "signIn": {"keepAdminUser": True}}}},
+        {AIRFLOW: {**DEV_AIRFLOW, "ui": {"hostname": "airflow.example.com", "signIn": {"keepAdminUser": True}}}},
         {f"{AIRFLOW}.ui.signIn.secretEndDate"},
         "is required when the program registers the app",
     ),
@@ -733,7 +737,12 @@ BAD_CONFIGURATIONS = [
     ),
     case(
         "ui-dns-zone-not-a-zone-id",
-        {AIRFLOW: {"ui": {"hostname": "a.example.com", "signIn": {"enabled": False}, "dnsZone": "example.com"}}},
+        {
+            AIRFLOW: {
+                **DEV_AIRFLOW,
+                "ui": {"hostname": "a.example.com", "signIn": {"enabled": False}, "dnsZone": "example.com"},
+            }
+        },
         {f"{AIRFLOW}.ui.dnsZone"},
         "must be an Azure DNS zone's resource id",
     ),

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_bootstrap import logged_in, stand_in  # noqa: F401 - the stand-in pulumi and its backend
 from tools import pause
 from tools.cost import estimate_idle_cost
 from tools.offline import run_program
@@ -84,7 +83,8 @@ class Azure:
 
 
 @pytest.fixture
-def azure(stand_in) -> Azure:  # noqa: F811 - the stand-in pulumi's directory, already on PATH
+def azure(stand_in) -> Azure:
+    """The stand-in ``az`` beside the stand-in ``pulumi`` (tests/conftest.py), already on PATH."""
     executable = stand_in.bin_dir / "az"
     executable.write_text(f"#!{sys.executable}\n{inspect.getsource(stand_in_az)}\n\nstand_in_az()\n")
     executable.chmod(0o755)
@@ -94,7 +94,7 @@ def azure(stand_in) -> Azure:  # noqa: F811 - the stand-in pulumi's directory, a
 
 
 @pytest.fixture
-def deployed(tmp_path, logged_in) -> Path:  # noqa: F811 - the file backend
+def deployed(tmp_path, logged_in) -> Path:
     """The project's settings beside a backend holding dev and prod as deployed (their outputs)."""
     directory = tmp_path / "project"
     directory.mkdir()
@@ -145,7 +145,7 @@ def test_the_az_commands_name_the_stacks_deployed_resources(azure, deployed):
     assert ["postgres", "flexible-server", "stop", "--name", SERVER, "--resource-group", GROUP] in commands
 
 
-def test_prod_is_refused_before_any_command_runs_naming_the_setting(azure, deployed, stand_in, capsys):  # noqa: F811
+def test_prod_is_refused_before_any_command_runs_naming_the_setting(azure, deployed, stand_in, capsys):
     assert pause.main(["pause", "prod"], project_dir=deployed) == 2
     error = capsys.readouterr().err
     assert "protectData: true" in error and "never paused" in error

@@ -260,37 +260,44 @@ def test_the_pause_workflow_runs_the_tool_hourly_for_each_stack_with_a_schedule_
     (cron,) = pause["on"]["schedule"]
     assert cron["cron"].split()[1:] == ["*", "*", "*", "*"]
     assert pause["on"]["workflow_dispatch"]["inputs"]["action"]["options"] == ["scheduled", "pause", "resume"]
-    (job,) = pause["jobs"].values()
     stacks = sorted(path.name.split(".")[1] for path in ROOT.glob("Pulumi.*.yaml"))
     scheduled = [
         stack
         for stack in stacks
         if settings_from_config("airflow-platform", stack, *stack_config(stack)).pause.schedule.enabled
     ]
-    assert scheduled and job["strategy"]["matrix"]["stack"] == scheduled
-    assert "prod" not in scheduled
-    # Never under a running `pulumi up` of the same stack, and never cancelled half-way.
-    assert job["concurrency"] == {"group": "update-${{ matrix.stack }}", "cancel-in-progress": False}
-    assert logs_in_to_azure(job) and "environment" not in job
-    (run,) = [step for step in job["steps"] if "tools.pause" in step.get("run", "")]
-    assert run["run"] == '.venv/bin/python -m tools.pause "$ACTION" "$STACK"'
-    assert run["env"] == {"ACTION": "${{ inputs.action || 'scheduled' }}", "STACK": "${{ matrix.stack }}"}
-    uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
-    assert uses.index("pulumi/actions") < job["steps"].index(run)
-    assert uses.index("azure/login") < job["steps"].index(run)
-    (pulumi,) = steps_using(job, "pulumi/actions")
-    assert "command" not in pulumi.get("with", {}), "the CLI only: the tool runs it"
+    # One job per cloud, each signing in to the cloud of its stacks only.
+    assert set(pause["jobs"]) == {"pause", "pause-aws"}
+    paused = [stack for job in pause["jobs"].values() for stack in job_stacks(job)]
+    assert scheduled and sorted(paused) == scheduled, "each stack with a schedule exactly once"
+    assert "prod" not in scheduled and "aws-prod" not in scheduled
+    for name, job in pause["jobs"].items():
+        login = "azure/login" if name == "pause" else AWS_CREDENTIALS
+        assert {cloud_of(stack) for stack in job_stacks(job)} == {"azure" if name == "pause" else "aws"}, name
+        assert logs_in_to_azure(job) != logs_in_to_aws(job) and steps_using(job, login), name
+        # Never under a running `pulumi up` of the same stack, and never cancelled half-way.
+        assert job["concurrency"] == {"group": "update-${{ matrix.stack }}", "cancel-in-progress": False}
+        assert "environment" not in job
+        (run,) = [step for step in job["steps"] if "tools.pause" in step.get("run", "")]
+        assert run["run"] == '.venv/bin/python -m tools.pause "$ACTION" "$STACK"'
+        assert run["env"] == {"ACTION": "${{ inputs.action || 'scheduled' }}", "STACK": "${{ matrix.stack }}"}
+        uses = [step.get("uses", "").split("@")[0] for step in job["steps"]]
+        assert uses.index("pulumi/actions") < job["steps"].index(run), name
+        assert uses.index(login) < job["steps"].index(run), name
+        (pulumi,) = steps_using(job, "pulumi/actions")
+        assert "command" not in pulumi.get("with", {}), "the CLI only: the tool runs it"
 
 
-def test_dev_is_resumed_before_it_is_updated():
-    """dev pauses on a schedule; `pulumi up --refresh` needs its cluster running."""
-    job = workflow("update.yml")["jobs"]["dev"]
+@pytest.mark.parametrize(("dev", "prod"), [("dev", "prod"), ("aws-dev", "aws-prod")])
+def test_dev_is_resumed_before_it_is_updated(dev, prod):
+    """dev and aws-dev pause on a schedule; `pulumi up --refresh` needs their nodes and database running."""
+    job = workflow("update.yml")["jobs"][dev]
     steps = job["steps"]
     (resume,) = [step for step in steps if "tools.pause resume" in step.get("run", "")]
-    assert resume["run"] == ".venv/bin/python -m tools.pause resume dev"
+    assert resume["run"] == f".venv/bin/python -m tools.pause resume {dev}"
     installs = [step for step in steps_using(job, "pulumi/actions") if "command" not in step.get("with", {})]
     assert installs and steps.index(installs[0]) < steps.index(resume) < steps.index(pulumi_run(job))
-    assert not [s for s in workflow("update.yml")["jobs"]["prod"]["steps"] if "tools.pause" in s.get("run", "")]
+    assert not [s for s in workflow("update.yml")["jobs"][prod]["steps"] if "tools.pause" in s.get("run", "")]
 
 
 def aws_jobs() -> list[tuple[str, str, dict]]:
@@ -300,6 +307,7 @@ def aws_jobs() -> list[tuple[str, str, dict]]:
 def test_aws_access_is_openid_connect_to_an_iam_role_named_by_a_repository_variable():
     jobs = aws_jobs()
     assert {(file, name) for file, name, _ in jobs} == {
+        ("pause.yml", "pause-aws"),
         ("preview.yml", "preview-aws"),
         ("update.yml", "aws-dev"),
         ("update.yml", "aws-prod"),
@@ -310,8 +318,8 @@ def test_aws_access_is_openid_connect_to_an_iam_role_named_by_a_repository_varia
         pins.add(credentials["uses"])
         assert re.fullmatch(r"[0-9a-f]{40}", credentials["uses"].split("@")[1]), f"{file}:{name}: pin a commit"
         inputs = {"role-to-assume", "role-session-name", "aws-region"}
-        if file == "update.yml":
-            # Credentials are not renewed during `pulumi up`: they last as long as the job may.
+        if file in ("update.yml", "pause.yml"):
+            # Credentials are not renewed during `pulumi up` or a pause: they last as long as the job may.
             assert credentials["with"]["role-duration-seconds"] == job["timeout-minutes"] * 60, name
             inputs.add("role-duration-seconds")
         assert set(credentials["with"]) == inputs, f"{file}:{name}"
@@ -332,11 +340,12 @@ def test_aws_jobs_sign_in_in_the_stacks_region_with_the_aws_cli_there_before_pul
         (region,) = [step for step in steps if "tools.stack_region" in step.get("run", "")]
         (credentials,) = steps_using(job, AWS_CREDENTIALS)
         (cli,) = [step for step in steps if step.get("run") == "aws --version"]
-        pulumi = pulumi_run(job)
-        assert steps.index(region) < steps.index(credentials) < steps.index(cli) < steps.index(pulumi), name
+        # The step that acts on the stack: its Pulumi command, or (pause) the tool.
+        acting = pulumi_run(job) if file != "pause.yml" else next(s for s in steps if "tools.pause" in s.get("run", ""))
+        assert steps.index(region) < steps.index(credentials) < steps.index(cli) < steps.index(acting), name
         assert credentials["with"]["aws-region"] == f"${{{{ steps.{region['id']}.outputs.region }}}}", name
-        # The region is read for the stack Pulumi runs on.
-        stack = pulumi["with"]["stack-name"]
+        # The region is read for the stack the job acts on.
+        stack = acting["with"]["stack-name"] if "with" in acting else acting["env"]["STACK"]
         argument = '"$STACK"' if region.get("env", {}).get("STACK") == stack else stack
         assert region["run"] == f'.venv/bin/python -m tools.stack_region {argument} >> "$GITHUB_OUTPUT"', name
         # GitHub's ubuntu-24.04 image ships AWS CLI v2 (actions/runner-images, Ubuntu2404-Readme.md).

@@ -15,12 +15,18 @@ from tools.offline import ProgramRun
 from tools.transitions import plain
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+PROMETHEUS_WORKSPACE = "aws:amp/workspace:Workspace"
 
 
 def node_group(run: ProgramRun, pool: str) -> dict[str, Any]:
     """The managed node group whose nodes carry the pool label ``pool`` (control-plane, tasks)."""
     (group,) = [g.inputs for g in run.of_type(NODE_GROUP) if (g.inputs.get("labels") or {}).get(POOL_LABEL) == pool]
     return group
+
+
+def monitoring_on(run: ProgramRun) -> bool:
+    """The monitoring block declares its workspace with kube-state-metrics and Fluent Bit."""
+    return bool(run.of_type(PROMETHEUS_WORKSPACE))
 
 
 def control_plane_fit(run: ProgramRun, values: Mapping[str, Any] | None = None) -> Fit:
@@ -30,7 +36,7 @@ def control_plane_fit(run: ProgramRun, values: Mapping[str, Any] | None = None) 
     domains = spread_domains(len(group["subnetIds"]), int(group["scalingConfig"]["minSize"]))
     return node_fit(
         eks_capacity.allocatable(instance_type),
-        eks_capacity.system_pods(),
+        eks_capacity.system_pods(monitoring_on(run)),
         values if values is not None else plain(airflow_release(run).inputs["values"]),
         domains,
         role_job_resources(run),
@@ -43,11 +49,11 @@ def capacity_lines(run: ProgramRun) -> list[str]:
     verdict = "fits" if fit.fits else "DOES NOT FIT"
     tasks = node_group(run, "tasks")
     requests, cpu, memory = task_requests(run)
-    per_node = eks_capacity.task_pods_per_node(tasks["instanceTypes"], cpu, memory)
+    per_node = eks_capacity.task_pods_per_node(tasks["instanceTypes"], monitoring_on(run), cpu, memory)
     return [
         f"Control-plane node group {group['nodeGroupName']} ({group['instanceTypes'][0]}), busiest node: "
         f"{fit.summary()}: {verdict}",
         f"Task node group {tasks['nodeGroupName']} ({'/'.join(tasks['instanceTypes'])}): {per_node} task pods of "
-        f"{requests['cpu']} CPU / {requests['memory']} per node beside EKS's DaemonSets",
-        "  (EKS's reservations and system pods: data/aws-reservations.yaml)",
+        f"{requests['cpu']} CPU / {requests['memory']} per node beside the DaemonSets",
+        "  (EKS's reservations and system pods: data/aws-reservations.yaml; monitoring's: data/aws-monitoring.yaml)",
     ]

@@ -9,6 +9,9 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import date
 
+import yaml
+
+from components.aws.container_logs import is_container_log_group
 from components.eks_versions import support_phase
 from components.kubernetes_versions import check_date
 from tools.aws_prices import AwsPriceTable
@@ -27,6 +30,13 @@ LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
 REPOSITORY = "aws:ecr/repository:Repository"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KMS_KEY = "aws:kms/key:Key"
+PROMETHEUS_WORKSPACE = "aws:amp/workspace:Workspace"
+COLLECTOR = "aws:amp/scraper:Scraper"
+SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+GIB = 2**30
+#: The front door's proxy settings: its Service of the AWS Load Balancer Controller's class is an NLB.
+ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+NLB_CLASS = "service.k8s.aws/nlb"
 #: A managed node group's instance types when it names none
 #: (pulumi_aws eks/node_group.py: "Defaults to `["t3.medium"]`").
 DEFAULT_INSTANCE_TYPES = ("t3.medium",)
@@ -149,15 +159,18 @@ def _repository(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTabl
 
 
 def _log_group(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
-    """The control plane's logs at the stated daily volume, kept for the group's retention."""
-    daily = table.assumptions.control_plane_log_gb_per_day
+    """The control plane's or the containers' logs at the stated daily volume, kept for the group's retention."""
+    containers = is_container_log_group(str(resource.inputs.get("name") or ""))
+    assumed = table.assumptions
+    daily = assumed.container_log_gb_per_day if containers else assumed.control_plane_log_gb_per_day
+    what = "container logs" if containers else "control plane logs"
     monthly_gb = daily * table.hours_per_month / 24
     days = float(resource.inputs.get("retentionInDays") or table.assumptions.unexpired_log_days)
     return [
         _line(
             resource,
             table,
-            f"control plane logs {daily:g} GB/day ingested",
+            f"{what} {daily:g} GB/day ingested",
             table.prices.cloudwatch_logs_ingestion,
             monthly_gb,
             "GB",
@@ -166,7 +179,7 @@ def _log_group(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable
         _line(
             resource,
             table,
-            f"control plane logs kept {days:g} days",
+            f"{what} kept {days:g} days",
             table.prices.cloudwatch_logs_storage,
             daily * days,
             "GB",
@@ -177,6 +190,89 @@ def _log_group(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable
 
 def _kms_key(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
     return [_line(resource, table, "KMS customer managed key", table.prices.kms_key, 1, "key")]
+
+
+def _proxy_load_balancer(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    """The NLB the controller makes for the proxy's Service: not declared, but the EnvoyProxy asks for it."""
+    if resource.input_at("spec.provider.kubernetes.envoyService.loadBalancerClass") != NLB_CLASS:
+        return []
+    units = table.assumptions.front_door_nlcu_per_hour
+    return [
+        _line(resource, table, "front door NLB", table.prices.network_load_balancer, 1, "NLB"),
+        _line(
+            resource,
+            table,
+            f"front door NLB capacity {units:g} NLCU",
+            table.prices.network_load_balancer_capacity_unit,
+            units,
+            "NLCU",
+            assumed=True,
+        ),
+    ]
+
+
+def _samples_per_month(run: ProgramRun, table: AwsPriceTable) -> float:
+    """The assumed series, scraped at the interval the declared collector's configuration sets."""
+    intervals = [
+        yaml.safe_load(str(c.inputs.get("scrapeConfiguration") or "{}"))["global"]["scrape_interval"]
+        for c in run.of_type(COLLECTOR)
+    ]
+    if not intervals:
+        return 0.0
+    seconds = float(str(intervals[0]).removesuffix("s"))
+    return table.assumptions.prometheus_active_series * 60 / seconds * 60 * table.hours_per_month
+
+
+def _workspace(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    """Samples ingested each month, and those kept for the retention at the stated bytes a sample."""
+    assumed = table.assumptions
+    samples = _samples_per_month(run, table)
+    kept_gb = samples * 12 / 365 * assumed.prometheus_retention_days * assumed.prometheus_bytes_per_sample / GIB
+    return [
+        _line(
+            resource,
+            table,
+            f"Prometheus samples ingested ({assumed.prometheus_active_series:g} series)",
+            table.prices.amp_ingestion,
+            samples / 1e7,
+            "10M samples",
+            assumed=True,
+        ),
+        _line(
+            resource,
+            table,
+            f"Prometheus samples kept {assumed.prometheus_retention_days} days",
+            table.prices.amp_storage,
+            kept_gb,
+            "GB",
+            assumed=True,
+        ),
+    ]
+
+
+def _collector(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    """The managed collector's hours, and the samples it collects (the workspace bills them again)."""
+    samples = _samples_per_month(run, table)
+    return [
+        _line(resource, table, "AMP managed collector", table.prices.amp_collector, 1, "collector"),
+        _line(
+            resource,
+            table,
+            "samples collected",
+            table.prices.amp_collector_samples,
+            samples / 1e7,
+            "10M samples",
+            assumed=True,
+        ),
+    ]
+
+
+def _subscription(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
+    mails = table.assumptions.alert_emails_per_month
+    if resource.inputs.get("protocol") != "email":
+        return []
+    charge = f"alert e-mails, {mails:g} a month"
+    return [_line(resource, table, charge, table.prices.sns_email, mails / 1e5, "100k mails", assumed=True)]
 
 
 Charges = Callable[[DeclaredResource, ProgramRun, AwsPriceTable, date], list[CostLine]]
@@ -192,6 +288,10 @@ CHARGES: Mapping[str, Charges] = {
     REPOSITORY: _repository,
     LOG_GROUP: _log_group,
     KMS_KEY: _kms_key,
+    PROMETHEUS_WORKSPACE: _workspace,
+    COLLECTOR: _collector,
+    SUBSCRIPTION: _subscription,
+    ENVOY_PROXY: _proxy_load_balancer,
 }
 
 

@@ -23,6 +23,8 @@ class AwsPrices(Table):
     nat_gateway: Price
     nat_gateway_data: Price
     public_ipv4: Price
+    network_load_balancer: Price
+    network_load_balancer_capacity_unit: Price
     vpc_interface_endpoint: Price
     vpc_interface_endpoint_data: Price
     rds_postgres_single_az: dict[str, Price]
@@ -36,6 +38,11 @@ class AwsPrices(Table):
     cloudwatch_logs_storage: Price
     ebs_gp3: Price
     kms_key: Price
+    amp_ingestion: Price
+    amp_storage: Price
+    amp_collector: Price
+    amp_collector_samples: Price
+    sns_email: Price
 
 
 class AwsAssumptions(Table):
@@ -45,6 +52,12 @@ class AwsAssumptions(Table):
     database_change_gb_per_day: float = Field(ge=0)
     control_plane_log_gb_per_day: float = Field(ge=0)
     registry_stored_gb: float = Field(ge=0)
+    prometheus_active_series: int = Field(ge=0)
+    container_log_gb_per_day: float = Field(ge=0)
+    alert_emails_per_month: int = Field(ge=0)
+    prometheus_bytes_per_sample: float = Field(gt=0)
+    prometheus_retention_days: int = Field(gt=0)
+    front_door_nlcu_per_hour: float = Field(ge=0)
     node_disk_default_gb: int = Field(gt=0)
 
 
@@ -63,7 +76,10 @@ class AwsPriceTable(ListPrices):
             f"task logs {assumed.task_log_gb_per_day:g} GB/day;"
             f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
             f" of changes; control plane logs {assumed.control_plane_log_gb_per_day:g} GB/day;"
-            f" {assumed.registry_stored_gb:g} GB of images; no NAT or endpoint traffic"
+            f" {assumed.registry_stored_gb:g} GB of images; no NAT or endpoint traffic;"
+            f" monitoring: {assumed.prometheus_active_series:g} Prometheus series, container logs"
+            f" {assumed.container_log_gb_per_day:g} GB/day, {assumed.alert_emails_per_month:g} alert mails a month;"
+            f" the front door's NLB at {assumed.front_door_nlcu_per_hour:g} NLCU an hour"
         )
 
 

@@ -18,6 +18,14 @@ class CloudCliError(Exception):
     """A cloud's CLI is missing or has no credentials; reported as the message alone."""
 
 
+class PauseError(Exception):
+    """``tools.pause`` cannot pause or resume the stack now; the message says why and what to do.
+
+    Here rather than in tools/pause.py: ``python -m tools.pause`` runs that file as ``__main__``, and
+    the cloud halves (tools/pause_aws.py) must raise the class its ``main`` catches.
+    """
+
+
 def aws_caller_arn(region: str | None) -> str:
     """The ARN ``aws sts get-caller-identity`` answers with: the AWS CLI is there and has credentials.
 

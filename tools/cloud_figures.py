@@ -36,13 +36,17 @@ def stack_cloud(stack: str, root: Path = ROOT) -> str:
 
 def plan_warnings(settings: StackSettings, on: date) -> list[str]:
     """What the plan warns about before the tree, for the stack's cloud: its Kubernetes minor's
-    support calendar, example ranges in its API server's access list, and (Azure) monitoring."""
+    support calendar, example ranges in its API server's access list, and alerts that reach no one."""
     if settings.cloud == "aws":
-        return [*eks_versions.support_warnings(settings, on), *aws_access_warnings(settings)]
+        return [
+            *eks_versions.support_warnings(settings, on),
+            *aws_access_warnings(settings),
+            *settings.monitoring.warnings(settings.cloud),
+        ]
     return [
         *kubernetes_versions.support_warnings(settings, on),
         *access_warnings(settings),
-        *settings.monitoring.warnings(),
+        *settings.monitoring.warnings(settings.cloud),
     ]
 
 

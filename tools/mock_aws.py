@@ -3,12 +3,12 @@
 Identifiers have AWS's shapes (``vpc-`` + 17 hex digits, ARNs with partition, service, region and
 account), derived from the logical name, so two runs of a stack give the same plan. Outputs a type
 computes are added per type in ``COMPUTED``; every other output is its input, as the provider
-returns it after a create.
+returns it after a create. EKS's answers are in ``tools/mock_aws_eks.py``, the monitoring
+services' in ``tools/mock_aws_monitoring.py``; ``tools/mocks.py`` loads all three.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import uuid
 from collections.abc import Callable
@@ -52,6 +52,10 @@ def computes(type_token: str) -> Callable[[Computed], Computed]:
     return register
 
 
+def stable_uuid(*parts: str) -> str:
+    return str(uuid.UUID(hex=hex_id(*parts, length=32), version=4))
+
+
 def arn(service: str, region: str, resource: str) -> str:
     return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
 
@@ -70,8 +74,9 @@ def aws_resource(typ: str, logical: str, state: dict, region: str) -> tuple[str,
         state.setdefault("arn", arn("ec2", region, f"{prefix.split('-')[0]}/{physical}"))
         state["ownerId"] = ACCOUNT_ID
     if typ in COMPUTED:
+        # A type whose id AWS makes up (an AMP workspace's ws-..., an SNS topic's ARN) sets its own.
         COMPUTED[typ](logical, state, region)
-    return physical, state
+    return state["id"], state
 
 
 def aws_call(token: str, args: dict, region: str) -> dict:
@@ -84,7 +89,52 @@ def aws_call(token: str, args: dict, region: str) -> dict:
     if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
         names = [f"{region}{letter}" for letter in "abc"]
         return {"names": names, "zoneIds": [f"euw1-az{i}" for i in (1, 2, 3)], "id": region, "state": "available"}
+    if token == "aws:route53/getZone:getZone":
+        return route53_zone(str(args["name"]), bool(args.get("privateZone")))
     raise NotImplementedError(f"no mock for invoke {token}")
+
+
+def hosted_zone_id(name: str) -> str:
+    """Route 53's hosted zone ids: Z and 13 to 32 upper-case letters and digits."""
+    return "Z" + hex_id("route53-zone", name, length=20).upper()
+
+
+def route53_zone(name: str, private: bool) -> dict:
+    """GetHostedZone of the one public zone of that name in the account (ListHostedZonesByName)."""
+    zone_id = hosted_zone_id(name)
+    return {
+        "id": zone_id,
+        "zoneId": zone_id,
+        "name": name,
+        "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
+        "privateZone": private,
+        "nameServers": [f"ns-{n}.awsdns-{n:02d}.{tld}" for n, tld in ((1, "com"), (2, "net"), (3, "org"))],
+        "primaryNameServer": "ns-1.awsdns-01.com",
+        "resourceRecordSetCount": 2,
+        "callerReference": stable_uuid("route53-zone", name),
+        "comment": "",
+        "tags": {},
+    }
+
+
+@computes("aws:route53/record:Record")
+def _route53_record(logical: str, state: dict, region: str) -> None:
+    """The fqdn: the name as given, without the trailing dot."""
+    state["fqdn"] = str(state.get("name", "")).rstrip(".")
+
+
+@computes("aws:ec2/eip:Eip")
+def _elastic_ip(logical: str, state: dict, region: str) -> None:
+    """AllocateAddress: the allocation id (the resource's id) and an address of Amazon's pool."""
+    digest = hashlib.sha256(f"eip/{logical}".encode()).digest()
+    address = f"52.{digest[0] % 64 + 16}.{digest[1]}.{digest[2] % 254 + 1}"
+    state.update(
+        allocationId=state["id"],
+        publicIp=address,
+        publicDns=f"ec2-{address.replace('.', '-')}.{region}.compute.amazonaws.com",
+        domain=state.get("domain") or "vpc",
+        publicIpv4Pool="amazon",
+    )
 
 
 #: The per-account, per-region label RDS puts in every endpoint host name of the account in a region.
@@ -141,103 +191,3 @@ def _ecr_repository(logical: str, state: dict, region: str) -> None:
     state["arn"] = arn("ecr", region, f"repository/{name}")
     state["registryId"] = ACCOUNT_ID
     state["repositoryUrl"] = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{name}"
-
-
-# -- EKS and what it stands on (components/aws/cluster.py) -----------------------------------------
-def stable_uuid(*parts: str) -> str:
-    return str(uuid.UUID(hex=hex_id(*parts, length=32), version=4))
-
-
-def _pem_like(*parts: str) -> str:
-    """A base64 PEM block, as EKS returns the cluster CA (``certificateAuthority.data``)."""
-    body = base64.b64encode(hashlib.sha256("/".join(parts).encode()).digest() * 8).decode()
-    pem = "-----BEGIN CERTIFICATE-----\n" + "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-    return base64.b64encode((pem + "\n-----END CERTIFICATE-----\n").encode()).decode()
-
-
-@computes("aws:eks/cluster:Cluster")
-def _eks_cluster(logical: str, state: dict, region: str) -> None:
-    """DescribeCluster once ACTIVE: the endpoint and its CA, the OIDC issuer, the cluster security group."""
-    name = state.get("name") or logical
-    endpoint_id = hex_id("eks-endpoint", name, length=32).upper()
-    state.update(
-        arn=arn("eks", region, f"cluster/{name}"),
-        endpoint=f"https://{endpoint_id}.gr7.{region}.eks.amazonaws.com",
-        certificateAuthority={"data": _pem_like("eks-ca", name)},
-        identities=[{"oidcs": [{"issuer": f"https://oidc.eks.{region}.amazonaws.com/id/{endpoint_id}"}]}],
-        vpcConfig={
-            **(state.get("vpcConfig") or {}),
-            "clusterSecurityGroupId": f"sg-{hex_id('eks-cluster-sg', name)}",
-            "vpcId": f"vpc-{hex_id('aws:ec2/vpc:Vpc', 'vpc')}",
-        },
-        kubernetesNetworkConfig={"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16"},
-        status="ACTIVE",
-        platformVersion="eks.1",
-        createdAt="2026-12-06T00:00:00Z",
-    )
-
-
-@computes("aws:eks/nodeGroup:NodeGroup")
-def _eks_node_group(logical: str, state: dict, region: str) -> None:
-    """DescribeNodegroup: the Auto Scaling group EKS made (``eks-<group>-<uuid>``)."""
-    cluster, group = state.get("clusterName"), state.get("nodeGroupName") or logical
-    group_id = stable_uuid("eks-nodegroup", str(cluster), group)
-    state.update(
-        arn=arn("eks", region, f"nodegroup/{cluster}/{group}/{group_id}"),
-        status="ACTIVE",
-        resources=[{"autoscalingGroups": [{"name": f"eks-{group}-{group_id}"}], "remoteAccessSecurityGroupId": ""}],
-        amiType=state.get("amiType") or "AL2023_x86_64_STANDARD",
-        diskSize=state.get("diskSize") or 20,
-    )
-
-
-@computes("aws:eks/addon:Addon")
-def _eks_addon(logical: str, state: dict, region: str) -> None:
-    cluster, addon = state.get("clusterName"), state.get("addonName")
-    state.update(
-        arn=arn("eks", region, f"addon/{cluster}/{addon}/{stable_uuid('eks-addon', str(cluster), str(addon))}"),
-        createdAt="2026-12-06T00:00:00Z",
-    )
-
-
-@computes("aws:eks/accessEntry:AccessEntry")
-def _eks_access_entry(logical: str, state: dict, region: str) -> None:
-    """EKS names a role's Kubernetes user by its session, as it does for every IAM role entry."""
-    cluster, principal = state.get("clusterName"), str(state.get("principalArn"))
-    role = principal.rsplit("/", 1)[-1]
-    state.update(
-        accessEntryArn=arn("eks", region, f"access-entry/{cluster}/role/{ACCOUNT_ID}/{role}/{hex_id(principal)}"),
-        kubernetesGroups=state.get("kubernetesGroups") or [],
-        userName=state.get("userName") or f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/{role}/{{{{SessionName}}}}",
-        createdAt="2026-12-06T00:00:00Z",
-    )
-
-
-@computes("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
-def _eks_access_policy_association(logical: str, state: dict, region: str) -> None:
-    state["associatedAt"] = "2026-12-06T00:00:00Z"
-
-
-@computes("aws:eks/podIdentityAssociation:PodIdentityAssociation")
-def _eks_pod_identity_association(logical: str, state: dict, region: str) -> None:
-    association = f"a-{hex_id('eks-pod-identity', logical)}"
-    state.update(
-        associationId=association,
-        associationArn=arn("eks", region, f"podidentityassociation/{state.get('clusterName')}/{association}"),
-    )
-
-
-@computes("aws:kms/key:Key")
-def _kms_key(logical: str, state: dict, region: str) -> None:
-    key_id = stable_uuid("kms-key", logical)
-    state.update(
-        arn=arn("kms", region, f"key/{key_id}"),
-        keyId=key_id,
-        keyUsage=state.get("keyUsage") or "ENCRYPT_DECRYPT",
-        customerMasterKeySpec=state.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT",
-    )
-
-
-@computes("aws:cloudwatch/logGroup:LogGroup")
-def _log_group(logical: str, state: dict, region: str) -> None:
-    state["arn"] = arn("logs", region, f"log-group:{state.get('name') or logical}")

@@ -24,6 +24,7 @@ from collections.abc import Collection
 
 import pulumi
 
+from tools import mock_aws_eks, mock_aws_monitoring
 from tools.aws_update_preview import planned_update
 from tools.mock_aws import aws_call, aws_resource
 from tools.mock_azuread import azuread_resource
@@ -31,6 +32,8 @@ from tools.mock_monitoring import EXTENSION_RESOURCES, OUTPUTS
 from tools.mock_names import AZURE_NAMES
 from tools.mock_values import entra_kubeconfig, kubeconfig, random_bytes, random_id, random_password, seeded_rng
 
+#: The modules whose ``@computes`` answers join tools/mock_aws.py's when they are imported.
+AWS_ANSWERS = (mock_aws_eks, mock_aws_monitoring)
 SUBSCRIPTION_ID = "2f3b6c1e-8d4a-4c57-9b0e-5a1d7e9c3f42"
 TENANT_ID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CLIENT_OBJECT_ID = "0b1d2f3e-4c5a-4b6d-8e7f-9a0b1c2d3e4f"

@@ -1,12 +1,13 @@
 """``python -m tools.pause pause|resume|scheduled STACK``: stop and start a stack's AKS cluster and
 PostgreSQL server, the way Azure supports it (``az aks stop/start``, ``az postgres flexible-server
-stop/start``; data/pause.yaml).
+stop/start``; data/pause.yaml); on AWS, scale its node groups to zero and stop its RDS instance
+(tools/pause_aws.py).
 
 The stack's deployed outputs name the resources (read through Pulumi's Automation API); its
 settings decide whether it may be paused (never with ``protectData``) and, for ``scheduled``
 (what the hourly workflow runs), whether it should be paused now. Every command is idempotent:
-what is already stopped or started is left alone. Azure starts a stopped flexible server by
-itself after seven days; a run inside a paused window that finds the server running stops it again.
+what is already stopped or started is left alone. Azure and RDS start a stopped database by
+themselves after seven days; a run inside a paused window that finds it running stops it again.
 """
 
 from __future__ import annotations
@@ -25,17 +26,20 @@ from pulumi import automation as auto
 
 from components.config import PROJECT, ConfigurationError, StackSettings, settings_from_config
 from components.config.pause import PauseScheduleSettings, clock
+from tools import pause_aws
 from tools.bootstrap import find_stack, open_workspace
 from tools.bootstrap_settings import BootstrapError
-from tools.cli import run_command
+from tools.cli import AWS_CLI_INSTALL, PauseError, run_command
 from tools.offline import ROOT, OfflineConfigError, stack_config
 from tools.paused_cost import PauseFacts, load_pause_facts
 
 Print = Callable[[str], None]
 
-
-class PauseError(Exception):
-    """The stack cannot be paused or resumed now; the message says why and what to do."""
+#: Each cloud's CLI (the ``cloud`` setting), and what to do when it is not on PATH.
+CLOUD_CLIS = {
+    "azure": ("az", "the Azure CLI (az) is not on PATH: install it and sign in with `az login`"),
+    "aws": ("aws", f"the AWS CLI (aws) is not on PATH: install it ({AWS_CLI_INSTALL}) and sign in"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,12 @@ def refuse_to_pause(settings: StackSettings, facts: PauseFacts) -> None:
     if settings.protect_data:
         raise PauseError(
             f"the stack {settings.stack} sets protectData: true (airflow-platform:protectData): a stack whose data "
-            "is protected is never paused (a stopped cluster may not start again where Azure is short of capacity)"
+            "is protected is never paused (a stopped cluster, or a node group at zero, may not start again where "
+            "the cloud is short of capacity)"
         )
-    if settings.database.high_availability and not facts.postgres.high_availability_stoppable:
+    if settings.cloud == "aws":
+        pause_aws.refuse_aws_pause(settings, facts)
+    elif settings.database.high_availability and not facts.postgres.high_availability_stoppable:
         raise PauseError(
             f"the stack {settings.stack} sets database.highAvailability: true, and Azure does not stop a server "
             f"with high availability ({facts.postgres.high_availability_source})"
@@ -189,8 +196,9 @@ def run(
         action = decided
     if action == "pause":
         refuse_to_pause(settings, facts)
-    if shutil.which("az") is None:
-        raise PauseError("the Azure CLI (az) is not on PATH: install it and sign in with `az login`")
+    executable, missing = CLOUD_CLIS[settings.cloud]
+    if shutil.which(executable) is None:
+        raise PauseError(missing)
     workspace = open_workspace(project_dir, None, say)
     selected = find_stack(stack, workspace)
     outputs = selected.outputs() if selected is not None else {}
@@ -200,6 +208,13 @@ def run(
         return
     if selected is None:
         raise PauseError(f"no stack named {stack} in this Pulumi backend")
+    if settings.cloud == "aws":
+        aws = pause_aws.AwsCli(pause_aws.aws_targets(outputs, settings), say)
+        if action == "pause":
+            pause_aws.pause(aws, facts, say)
+        else:
+            pause_aws.resume(aws, say)
+        return
     az = AzureCli(targets_of(outputs, stack), say)
     if action == "pause":
         pause(az, facts, say)

@@ -34,7 +34,6 @@ from tools.plan_text import (
     render_outputs,
     render_tree,
 )
-from tools.prices import PriceTable
 from tools.snapshots import stack_names, update_snapshots
 
 
@@ -88,7 +87,6 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
             return 1
         print(f"Wrote {path}\n", file=sys.stderr)
 
-    azure = isinstance(table, PriceTable)
     for warning in plan_warnings(settings, check_date()):
         print(f"warning: {warning}\n")
     # The OS disk notes read Azure's resources (none on AWS).
@@ -107,7 +105,7 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     print("\n".join(capacity_figures(run, table)))
     print()
     idle = idle_cost(run, table)
-    print("\n".join(render_cost(idle, table, keys, azure_paused(idle, settings) if azure else None)))
+    print("\n".join(render_cost(idle, table, keys, stack_paused(idle, settings))))
     estimate = cold_start(run, table)
     if estimate is not None:
         print()
@@ -115,12 +113,13 @@ def main(argv: list[str] | None = None, root: Path = ROOT) -> int:
     return 0
 
 
-def azure_paused(idle: CostEstimate, settings: StackSettings) -> PausedCost | None:
-    """What the stack costs paused (tools.pause stops an AKS cluster and PostgreSQL server); a
-    protected stack is never paused (tools.pause refuses it): no paused figure for it."""
+def stack_paused(idle: CostEstimate, settings: StackSettings) -> PausedCost | None:
+    """What the stack costs paused (tools.pause stops an AKS cluster and PostgreSQL server, or scales
+    EKS node groups to zero and stops an RDS instance); a protected stack is never paused (tools.pause
+    refuses it): no paused figure for it."""
     schedule = settings.pause.schedule
     weekly = schedule.paused_hours_per_week if schedule.enabled else None
-    return None if settings.protect_data else paused_cost(idle, weekly)
+    return None if settings.protect_data else paused_cost(idle, weekly, cloud=settings.cloud)
 
 
 if __name__ == "__main__":

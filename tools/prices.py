@@ -40,8 +40,8 @@ class Statement(Table):
 
 class Price(Table):
     usd: float = Field(ge=0)
-    #: "GB" and "10M samples" are usage: the quantity is already a month's.
-    per: Literal["hour", "day", "month", "GB-month", "GB", "10M samples"]
+    #: "GB", "10M samples" and "100k notifications" are usage: the quantity is already a month's.
+    per: Literal["hour", "day", "month", "GB-month", "GB", "10M samples", "100k notifications"]
     source: str = Field(pattern=r"^https://")
     query: str | None = None
     note: str | None = None
@@ -97,7 +97,7 @@ class ListPrices(Table):
 
     def monthly(self, price: Price, quantity: float) -> float:
         per_month = {"hour": self.hours_per_month, "day": self.hours_per_month / 24}
-        per_month |= {"month": 1, "GB-month": 1, "GB": 1, "10M samples": 1}
+        per_month |= {"month": 1, "GB-month": 1, "GB": 1, "10M samples": 1, "100k notifications": 1}
         return price.usd * per_month[price.per] * quantity
 
     def confirmed(self, price: Price) -> bool:

@@ -76,6 +76,8 @@ class Flows:
     secrets: Destination | None = None
     #: What scrapes the statsd exporter (a metrics agent in another namespace), if anything.
     scraper: PodPeer | None = None
+    #: Where a scraper outside the cluster comes from (its network interfaces' ranges).
+    scraper_ranges: Sequence[str] = ()
     #: What DAG code in task pods connects to (``airflow.taskEgress``): nothing else of the Airflow pods'.
     task_egress: Sequence[Destination] = ()
     #: Hook for an ingress controller: its namespace's pods may reach the API server. Off by default.
@@ -169,8 +171,10 @@ def policy_specs(flows: Flows) -> dict[str, dict[str, Any]]:
         statsd = _pods(r, STATSD)
         ingest = _ports([STATSD_INGEST_PORT], "UDP")
         rules = [{"from": [{"podSelector": _pods(r)}], "ports": ingest}]
-        if flows.scraper is not None:
-            rules.append({"from": [flows.scraper.peer()], "ports": _ports([STATSD_SCRAPE_PORT])})
+        scrapers = [] if flows.scraper is None else [flows.scraper.peer()]
+        scrapers += [_ip_block(cidr, ()) for cidr in flows.scraper_ranges]
+        if scrapers:
+            rules.append({"from": scrapers, "ports": _ports([STATSD_SCRAPE_PORT])})
         specs["statsd-ingress"] = _ingress(statsd, *rules)
         specs["statsd"] = _egress(_pods(r), {"to": [{"podSelector": statsd}], "ports": ingest})
     return specs
@@ -268,7 +272,10 @@ def declare_network_policies(
         git=None if repo is None else git_destination(repo),
         statsd=statsd_enabled(values),
         secrets=None if platform.secrets is None else platform.secrets.network,
-        scraper=None if metrics is None else PodPeer(metrics.collector_namespace, metrics.collector_labels),
+        scraper=None
+        if metrics is None or metrics.collector_namespace is None
+        else PodPeer(metrics.collector_namespace, metrics.collector_labels),
+        scraper_ranges=() if metrics is None else tuple(metrics.collector_ranges),
         task_egress=[Destination(cidrs=rule.cidrs, ports=rule.ports) for rule in settings.task_egress],
         ingress_controller_namespace=None if platform.front_door is None else platform.front_door.controller_namespace,
         sign_in=None if platform.sign_in is None else platform.sign_in.network,

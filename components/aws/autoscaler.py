@@ -14,27 +14,12 @@ from datetime import date
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.aws.roles import service_role
-from components.data_tables import DATA, Table
+from components.aws.pod_roles import PodRoleArgs, ServiceAccount, pod_role
+from components.data_tables import DATA, Source, Table
+from components.helm import HelmChart, chart_release
 from components.platform import NodePlacement
-
-
-class Source(Table):
-    url: str
-    said: str
-    revision: str | None = None
-
-
-class Chart(Table):
-    repository: str
-    name: str
-    version: str
-    namespace: str
-    service_account: str
-    source: str
 
 
 class Permissions(Table):
@@ -51,7 +36,7 @@ class AutoscalerFacts(Table):
     why: str
     rejected: dict[str, str]
     sources: tuple[Source, ...]
-    chart: Chart
+    chart: HelmChart
     image_tags: dict[str, str]
     image_source: str
     permissions: Permissions
@@ -60,8 +45,6 @@ class AutoscalerFacts(Table):
 AUTOSCALER = AutoscalerFacts.read(DATA / "aws-autoscaler.yaml")
 
 #: EKS Pod Identity's agent assumes the role as this service, with session tags.
-POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
-POD_IDENTITY_ACTIONS = ("sts:AssumeRole", "sts:TagSession")
 
 
 def image_tag(kubernetes_version: str) -> str:
@@ -127,46 +110,31 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     def __init__(self, name: str, args: AutoscalerArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("airflow-platform:aws:ClusterAutoscaler", name, None, opts)
         chart = AUTOSCALER.chart
-        self.role, _ = service_role(
-            "autoscaler-role",
-            args.role_name,
-            POD_IDENTITY_SERVICE,
-            (),
-            args.tags,
-            self,
-            args.partition,
-            POD_IDENTITY_ACTIONS,
-        )
-        self.policy = aws.iam.RolePolicy(
-            "autoscaler-scaling",
-            name="cluster-autoscaler",
-            role=self.role.name,
-            policy=args.cluster_name.apply(scaling_policy),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.association = aws.eks.PodIdentityAssociation(
+        self.identity = pod_role(
             "autoscaler",
-            cluster_name=args.cluster_name,
-            namespace=chart.namespace,
-            service_account=chart.service_account,
-            role_arn=self.role.arn,
-            tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.ready)),
+            "autoscaler-scaling",
+            PodRoleArgs(
+                role_name=args.role_name,
+                policy_name="cluster-autoscaler",
+                policy=args.cluster_name.apply(scaling_policy),
+                cluster_name=args.cluster_name,
+                account=ServiceAccount(chart.namespace, chart.service_account),
+                partition=args.partition,
+                tags=args.tags,
+                ready=args.ready,
+            ),
+            self,
         )
-        self.release = k8s.helm.v3.Release(
+        self.release = chart_release(
             "cluster-autoscaler",
-            name="cluster-autoscaler",
-            chart=chart.name,
-            version=chart.version,
-            repository_opts=k8s.helm.v3.RepositoryOptsArgs(repo=chart.repository),
-            namespace=chart.namespace,
-            values=args.cluster_name.apply(
+            chart,
+            args.cluster_name.apply(
                 lambda cluster: chart_values(cluster, args.region, args.kubernetes_version, args.placement)
             ),
-            opts=pulumi.ResourceOptions(
+            pulumi.ResourceOptions(
                 parent=self,
                 provider=args.provider,
-                depends_on=[*args.ready, self.association, self.policy],
+                depends_on=[*args.ready, *self.identity.ready],
             ),
         )
-        self.register_outputs({"roleArn": self.role.arn, "release": self.release.name})
+        self.register_outputs({"roleArn": self.identity.role.arn, "release": self.release.name})

@@ -166,7 +166,6 @@ class RdsDatabase(pulumi.ComponentResource):
         self.outputs = {"databaseHost": self.instance.address, "databaseName": DATABASE_NAME}
         self.register_outputs({"host": self.instance.address, "databaseName": DATABASE_NAME})
 
-
     def handle(self) -> DatabaseHandle:
         return DatabaseHandle(
             host=self.instance.address,

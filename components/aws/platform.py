@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 
+from components.aws.access import partition_of
 from components.aws.cluster import EksArgs, EksCluster
 from components.aws.database import RdsArgs, RdsDatabase
+from components.aws.front_door import declare_front_door
 from components.aws.identity import PodIdentity, PodIdentityArgs
 from components.aws.logs import LogBucket, LogBucketArgs
+from components.aws.monitoring import declare_monitoring
 from components.aws.naming import aws_names
 from components.aws.network import AwsNetwork, AwsNetworkArgs
 from components.aws.registry import EcrRegistry, EcrRegistryArgs
@@ -99,12 +102,30 @@ def build_platform(settings: StackSettings) -> Platform:
         if settings.aws.secrets.enabled
         else None
     )
+    monitoring = declare_monitoring(
+        settings, names, cluster, network.private_subnet_ids, caller.account_id, partition_of(caller.arn)
+    )
+    front_door = declare_front_door(
+        settings.airflow.ui,
+        name=names.prefix,
+        role_prefix=names.role_prefix,
+        partition=partition_of(caller.arn),
+        region=region,
+        account_id=caller.account_id,
+        cluster=cluster,
+        vpc_id=network.vpc_id,
+        zones=zones,
+        public_subnet_ids=network.public_subnet_ids,
+        tags=tags,
+    )
     return Platform(
         cluster=cluster.handle(),
         database=database.handle(),
         logs=logs.handle(),
         registry=registry.handle(),
         secrets=secrets.handle() if secrets else None,
+        front_door=front_door.front_door if front_door else None,
+        metrics=monitoring.handle() if monitoring else None,
         outputs={
             "region": region,
             "accountId": caller.account_id,
@@ -113,5 +134,7 @@ def build_platform(settings: StackSettings) -> Platform:
             **logs.outputs,
             **registry.outputs,
             **(secrets.outputs if secrets else {}),
+            **(front_door.outputs if front_door else {}),
+            **(monitoring.outputs if monitoring else {}),
         },
     )

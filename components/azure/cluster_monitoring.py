@@ -16,7 +16,8 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import alertsmanagement, monitor
 
 from components.airflow.readers import object_readers
-from components.azure.alerts import NODE_LABELS, POD_PHASE, AlertFacts, alert_rules
+from components.alert_rules import NODE_LABELS, POD_PHASE, AlertFacts
+from components.azure.alerts import azure_alert_rules
 from components.azure.monitoring import Monitoring, collection_name
 from components.config import MonitoringSettings
 from components.platform import KubernetesCluster, MetricsScraping
@@ -126,7 +127,7 @@ class ClusterMonitoring(pulumi.ComponentResource):
             cluster_name=cluster_name,
             interval="PT1M",
             enabled=True,
-            rules=alert_rules(args.facts, self.action_group.id if self.action_group else None),
+            rules=azure_alert_rules(args.facts, self.action_group.id if self.action_group else None),
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.metrics_association]),
         )

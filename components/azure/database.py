@@ -171,7 +171,6 @@ class Database(pulumi.ComponentResource):
         self.host = endpoint_of("postgres", self.server, args.server_name)
         self.register_outputs({"host": self.host, "databaseName": self.database.name})
 
-
     def handle(self) -> DatabaseHandle:
         return DatabaseHandle(
             host=self.host,

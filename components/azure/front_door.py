@@ -10,14 +10,17 @@ import pulumi
 from pulumi_azure_native import dns, managedidentity, network
 
 from components.azure.cluster import Cluster
-from components.azure.edge import EdgeControllers, EdgeControllersArgs
 from components.azure.logs import TOKEN_EXCHANGE_AUDIENCE
 from components.azure.roles import DNS_ZONE_CONTRIBUTOR, NETWORK_CONTRIBUTOR, grant
 from components.config.ui import UiSettings
+from components.edge import EdgeControllers, EdgeControllersArgs
 from components.ingress_facts import INGRESS
 from components.platform import FrontDoor
 
 CERT_MANAGER = INGRESS.certificates.chart
+ANNOTATIONS = INGRESS.static_ip.annotations
+#: The workload identity webhook injects the federated token into pods with this label (MS Learn, workload identity).
+WORKLOAD_IDENTITY_LABELS = {"azure.workload.identity/use": "true"}
 #: How long resolvers keep the A record: the address is static, five minutes keeps a move quick.
 RECORD_TTL_SECONDS = 300
 
@@ -159,15 +162,20 @@ def declare_front_door(
             tags=tags,
         ),
     )
+    # AKS's cloud provider puts the proxy's Service on the program's address, by name (MS Learn, static-ip).
+    proxy_service = {
+        "annotations": {ANNOTATIONS.name: address.address.name, ANNOTATIONS.resource_group: resource_group_name}
+    }
     edge = EdgeControllers(
         "edge",
         EdgeControllersArgs(
+            cloud="azure",
             hostname=settings.hostname,
             cluster=cluster.handle(),
-            address_name=address.address.name,
-            address_resource_group=resource_group_name,
+            proxy_service=proxy_service,
             dns01=address.dns01,
             ready=address.ready,
+            cert_manager_pod_labels=WORKLOAD_IDENTITY_LABELS if address.dns01 is not None else {},
         ),
     )
     return edge.front_door

@@ -6,15 +6,21 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.airflow.availability import task_recovery_config
+from components.alert_rules import AlertFacts
 from components.azure.access import deployer_type
-from components.azure.alerts import AlertFacts
 from components.azure.cluster import Cluster, ClusterArgs
 from components.azure.cluster_monitoring import ClusterMonitoring, ClusterMonitoringArgs
 from components.azure.database import Database, DatabaseArgs
 from components.azure.front_door import declare_front_door
 from components.azure.key_vault import KeyVault, KeyVaultArgs
 from components.azure.logs import LogStorage, LogStorageArgs
-from components.azure.monitoring import ADDONS_OFF, Monitoring, MonitoringArgs, azure_monitor_profile
+from components.azure.monitoring import (
+    ADDONS_OFF,
+    NODE_POOL_LABEL,
+    Monitoring,
+    MonitoringArgs,
+    azure_monitor_profile,
+)
 from components.azure.network import Network, NetworkArgs
 from components.azure.private_link import PrivateAccess, PrivateEndpoints, node_subnet_service_endpoints
 from components.azure.registry import Registry, RegistryArgs
@@ -166,8 +172,10 @@ def build_platform(settings: StackSettings) -> Platform:
                 cluster_id=cluster.managed_cluster.id,
                 facts=AlertFacts(
                     namespace=settings.airflow.namespace,
+                    pool_label=NODE_POOL_LABEL,
                     task_pool=cluster.tasks.pool_name,
                     task_pool_max_count=settings.cluster.task_pool.max_count,
+                    max_count_setting="maxCount",
                     pending_timeout_seconds=task_recovery_config(settings.airflow)["scheduler"]["task_queued_timeout"],
                 ),
                 settings=settings.monitoring,

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from components import aws_facts
+from components import aws_facts, aws_monitoring_facts
 from components.config.base import Problem, Settings
 from components.config.values import Cidr, _checked
 
@@ -124,7 +124,7 @@ class EksSettings(Settings):
         None, description="the pull-request preview's role: reads (never changes) Airflow's namespaces"
     )
     #: Days CloudWatch keeps the control plane's logs; one of the values PutRetentionPolicy takes.
-    control_plane_log_retention_days: Literal[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731] = 90
+    control_plane_log_retention_days: Annotated[int, _checked(aws_monitoring_facts.retention_requirement)] = 90
     control_plane_nodes: ControlPlaneNodesSettings = ControlPlaneNodesSettings()
     task_nodes: TaskNodesSettings = TaskNodesSettings()
 

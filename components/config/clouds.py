@@ -7,9 +7,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated
 
-from components import aws_facts, database_connections, eks_versions
+from components import aws_facts, aws_monitoring_facts, database_connections, eks_versions
 from components.config.access import documentation_range_warnings
 from components.config.base import _NOT_GIVEN, Problem
+from components.config.monitoring import LOG_RETENTION_MAX_DAYS, LOG_RETENTION_MIN_DAYS
+from components.config.ui import AZURE_ZONE_REQUIREMENT, ROUTE53_ZONE_REQUIREMENT
 from components.config.values import _checked
 from components.kubernetes_versions import check_date
 from components.rds_connections import connections_requirement
@@ -61,11 +63,36 @@ def cloud_blocks(settings: StackSettings) -> Iterator[Problem]:
         yield Problem(
             settings.key_path("aws_region"), _NOT_GIVEN, "is required on aws: `pulumi config set aws:region eu-west-1`"
         )
-    if settings.cloud == "aws" and settings.airflow.ui.hostname is not None:
+
+
+def ui_dns_zone_of_the_cloud(settings: StackSettings) -> Iterator[Problem]:
+    """airflow.ui.dnsZone names a zone of the stack's own cloud: a resource id on azure, a name on aws."""
+    ui = settings.airflow.ui
+    if ui.dns_zone is None:
+        return
+    setting = settings.key_path("airflow", "ui", "dns_zone")
+    if settings.cloud == "azure" and not ui.zone_is_azure:
+        yield Problem(setting, ui.dns_zone, AZURE_ZONE_REQUIREMENT)
+    if settings.cloud == "aws" and ui.zone_is_azure:
+        yield Problem(setting, ui.dns_zone, f"{ROUTE53_ZONE_REQUIREMENT}: on aws the zone is Route 53's")
+
+
+def azure_sign_in(settings: StackSettings) -> Iterator[Problem]:
+    """Entra ID sign-in's own rules, once a host name turns it on."""
+    ui = ("airflow", "ui")
+    for keys, value, requirement in settings.airflow.ui.sign_in_problems():
+        yield Problem((*settings.key_path(*ui), *keys), value, requirement)
+
+
+def aws_sign_in(settings: StackSettings) -> Iterator[Problem]:
+    """Entra ID sign-in is Azure's (an app registration in the stack's tenant): refused on aws."""
+    ui = settings.airflow.ui
+    if ui.hostname is not None and ui.sign_in.enabled:
         yield Problem(
-            settings.key_path("airflow", "ui", "hostname"),
-            settings.airflow.ui.hostname,
-            "is available on azure only so far: on aws the UI stays behind `kubectl port-forward`",
+            settings.key_path("airflow", "ui", "sign_in", "enabled"),
+            True,
+            "must be false on aws (it is true by default): Entra ID sign-in is available on azure only; "
+            "without it the UI keeps Airflow's own login with the generated admin user",
         )
 
 
@@ -111,3 +138,19 @@ def aws_access_warnings(settings: StackSettings) -> list[str]:
     """The plan's warnings about access: example ranges left in the stack file lock every deployer out."""
     setting = ".".join(settings.key_path("aws", "cluster", "public_access_cidrs"))
     return documentation_range_warnings(setting, settings.aws.cluster.public_access_cidrs)
+
+
+def aws_monitoring(settings: StackSettings) -> Iterator[Problem]:
+    """The monitoring block on aws: container logs keep a retention CloudWatch Logs takes; no Grafana yet."""
+    monitoring = settings.monitoring
+    days = monitoring.log_retention_days
+    requirement = aws_monitoring_facts.retention_requirement(days, LOG_RETENTION_MIN_DAYS, LOG_RETENTION_MAX_DAYS)
+    if requirement is not None:
+        yield Problem(settings.key_path("monitoring", "log_retention_days"), days, requirement)
+    if monitoring.grafana:
+        yield Problem(
+            settings.key_path("monitoring", "grafana"),
+            True,
+            "is not available on aws yet (Amazon Managed Grafana is not part of the aws platform): set it "
+            "false and query the Prometheus workspace (stack output prometheusEndpoint) from your own Grafana",
+        )

@@ -17,10 +17,14 @@ from components.config.clouds import (
     AwsRegion,
     aws_api_server_restricted,
     aws_database_connections,
+    aws_monitoring,
     aws_node_architecture,
+    aws_sign_in,
+    azure_sign_in,
     cloud_blocks,
     eks_kubernetes_support,
     on_cloud,
+    ui_dns_zone_of_the_cloud,
 )
 from components.config.cluster import ClusterSettings
 from components.config.monitoring import MonitoringSettings
@@ -195,6 +199,9 @@ def access_warnings(settings: StackSettings) -> list[str]:
 #: that read only sound ones still run, so that one mistake does not hide another.
 RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
     (("cloud", "aws", "aws_region", "airflow"), cloud_blocks),
+    (("cloud", "airflow"), ui_dns_zone_of_the_cloud),
+    (("airflow",), on_cloud("azure", azure_sign_in)),
+    (("airflow",), on_cloud("aws", aws_sign_in)),
     (("airflow", "git_ssh_key"), _deploy_key_pairing),
     (("airflow", "sign_in_client_secret"), _sign_in_secret_pairing),
     (("network", "cluster"), on_cloud("azure", _node_subnet_room)),
@@ -209,4 +216,5 @@ RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iter
     (("aws",), on_cloud("aws", eks_kubernetes_support)),
     (("aws",), on_cloud("aws", aws_node_architecture)),
     (("aws", "airflow"), on_cloud("aws", aws_database_connections)),
+    (("monitoring",), on_cloud("aws", aws_monitoring)),
 )

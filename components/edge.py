@@ -1,35 +1,45 @@
 """The Gateway API controller (Envoy Gateway) and cert-manager, as Helm releases the program pins
-(data/ingress.yaml), on the control-plane pool; the proxy takes the front door's static address."""
+(data/ingress.yaml), on the control-plane nodes, on either cloud.
+
+What differs between clouds is handed in: the proxy's LoadBalancer Service fields that put it on the
+cloud's load balancer with the stack's static addresses, the labels cert-manager's pods need for the
+cloud's workload identity, and cert-manager's DNS-01 solver.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.helm import chart_release
 from components.ingress_facts import INGRESS
 from components.platform import FrontDoor, KubernetesCluster, NodePlacement
 
 CONTROLLER = INGRESS.controller.chart
 CERT_MANAGER = INGRESS.certificates.chart
-ANNOTATIONS = INGRESS.static_ip.annotations
 GATEWAY_CLASS = "airflow-envoy"
 ENVOY_GATEWAY_CONTROLLER = "gateway.envoyproxy.io/gatewayclass-controller"
 
 
 @dataclass(frozen=True)
 class EdgeControllersArgs:
+    #: The cloud whose components own the controllers: part of the component's type, so each cloud's
+    #: resources keep the names (URNs) they were created with.
+    cloud: str
     hostname: str
     cluster: KubernetesCluster
-    address_name: pulumi.Input[str]
-    address_resource_group: pulumi.Input[str]
+    #: The proxy Service's fields besides ``type: LoadBalancer``: annotations, ``loadBalancerClass``.
+    proxy_service: pulumi.Input[Mapping[str, Any]]
     #: cert-manager's DNS-01 solver with its identity, or None (HTTP-01).
     dns01: pulumi.Input[Mapping[str, object]] | None
-    #: The address's grant to the cluster, the identity's federation and zone grant.
+    #: What the controllers wait for: the addresses' grants, cert-manager's identity and its grants.
     ready: Sequence[pulumi.Resource]
+    #: Labels cert-manager's pods carry for the cloud's workload identity (none: the cloud needs none).
+    cert_manager_pod_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 def _placed(placement: NodePlacement) -> dict[str, Any]:
@@ -40,7 +50,7 @@ def controller_values(placement: NodePlacement) -> dict[str, Any]:
     return {"deployment": {"pod": _placed(placement)}}
 
 
-def cert_manager_values(placement: NodePlacement, workload_identity: bool) -> dict[str, Any]:
+def cert_manager_values(placement: NodePlacement, pod_labels: Mapping[str, str]) -> dict[str, Any]:
     placed = _placed(placement)
     values: dict[str, Any] = {
         "crds": {"enabled": True, "keep": True},
@@ -56,24 +66,20 @@ def cert_manager_values(placement: NodePlacement, workload_identity: bool) -> di
         "startupapicheck": placed,
         "serviceAccount": {"name": CERT_MANAGER.service_account},
     }
-    if workload_identity:
-        # The webhook injects the federated token into pods with this label (MS Learn, workload identity).
-        values["podLabels"] = {"azure.workload.identity/use": "true"}
+    if pod_labels:
+        values["podLabels"] = dict(pod_labels)
     return values
 
 
-def proxy_spec(placement: NodePlacement, address_name: str, resource_group: str) -> dict[str, Any]:
-    """The EnvoyProxy the GatewayClass points at: proxy pods on the control-plane pool, their
-    LoadBalancer Service on the program's static address."""
+def proxy_spec(placement: NodePlacement, service: Mapping[str, Any]) -> dict[str, Any]:
+    """The EnvoyProxy the GatewayClass points at: proxy pods on the control-plane nodes, their
+    LoadBalancer Service on the cloud's load balancer as ``service`` configures it."""
     return {
         "provider": {
             "type": "Kubernetes",
             "kubernetes": {
                 "envoyDeployment": {"pod": _placed(placement)},
-                "envoyService": {
-                    "type": "LoadBalancer",
-                    "annotations": {ANNOTATIONS.name: address_name, ANNOTATIONS.resource_group: resource_group},
-                },
+                "envoyService": {"type": "LoadBalancer", **service},
             },
         }
     }
@@ -81,44 +87,30 @@ def proxy_spec(placement: NodePlacement, address_name: str, resource_group: str)
 
 class EdgeControllers(pulumi.ComponentResource):
     def __init__(self, name: str, args: EdgeControllersArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("airflow-platform:azure:EdgeControllers", name, None, opts)
+        super().__init__(f"airflow-platform:{args.cloud}:EdgeControllers", name, None, opts)
         cluster = args.cluster
         placement = cluster.control_plane
         in_cluster = pulumi.ResourceOptions(parent=self, provider=cluster.provider, depends_on=list(cluster.ready))
-        self.controller = k8s.helm.v3.Release(
-            "envoy-gateway",
-            name="envoy-gateway",
-            chart=CONTROLLER.repository,
-            version=CONTROLLER.version,
-            namespace=CONTROLLER.namespace,
-            create_namespace=True,
-            values=controller_values(placement),
-            opts=in_cluster,
+        self.controller = chart_release(
+            "envoy-gateway", CONTROLLER, controller_values(placement), in_cluster, create_namespace=True
         )
-        self.cert_manager = k8s.helm.v3.Release(
-            "cert-manager",
-            name="cert-manager",
-            chart=CERT_MANAGER.repository,
-            version=CERT_MANAGER.version,
-            namespace=CERT_MANAGER.namespace,
-            create_namespace=True,
-            values=cert_manager_values(placement, args.dns01 is not None),
-            # Gateway API's CRDs come with the controller's chart; the identity is federated first.
-            opts=pulumi.ResourceOptions.merge(
-                in_cluster, pulumi.ResourceOptions(depends_on=[self.controller, *args.ready])
-            ),
-        )
+        # Gateway API's CRDs come with the controller's chart; the cloud's grants and identities first.
         after_controller = pulumi.ResourceOptions.merge(
             in_cluster, pulumi.ResourceOptions(depends_on=[self.controller, *args.ready])
+        )
+        self.cert_manager = chart_release(
+            "cert-manager",
+            CERT_MANAGER,
+            cert_manager_values(placement, args.cert_manager_pod_labels),
+            after_controller,
+            create_namespace=True,
         )
         self.proxy = k8s.apiextensions.CustomResource(
             "envoy-proxy",
             api_version="gateway.envoyproxy.io/v1alpha1",
             kind="EnvoyProxy",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=GATEWAY_CLASS, namespace=CONTROLLER.namespace),
-            spec=pulumi.Output.all(args.address_name, args.address_resource_group).apply(
-                lambda v: proxy_spec(placement, v[0], v[1])
-            ),
+            spec=pulumi.Output.from_input(args.proxy_service).apply(lambda service: proxy_spec(placement, service)),
             opts=after_controller,
         )
         self.gateway_class = k8s.apiextensions.CustomResource(
