@@ -177,3 +177,14 @@ def test_the_plan_document_is_priced_with_the_aws_table(stack, tmp_path, capsys)
     keys = resource_keys(planned(stack))
     assert {line["resource"] for line in cost["lines"]} <= set(keys.values())
     assert plan_document(planned(stack), TIMES, TABLE) == document
+
+
+@pytest.mark.parametrize(("stack", "monitored"), [("aws-dev", False), ("aws-prod", True)])
+def test_the_plan_states_the_usage_assumed_of_what_the_stack_is_charged_for(stack, monitored):
+    """aws-dev has no monitoring (and neither stack a front door): no assumption about their usage is stated."""
+    charges = {line.charge for line in estimate_aws_idle_cost(planned(stack), TABLE).lines}
+    assumed = TABLE.usage_assumed(charges)
+    assert "task logs" in assumed and "metadata database" in assumed
+    assert ("Prometheus series" in assumed) is monitored
+    assert "NLB" not in assumed
+    assert "NLB" in TABLE.usage_assumed({*charges, "front door NLB"})

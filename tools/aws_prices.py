@@ -5,6 +5,7 @@ the AWS idle cost (:mod:`tools.aws_cost`) multiplies them by.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 from pydantic import Field
@@ -69,18 +70,23 @@ class AwsPriceTable(ListPrices):
     assumptions: AwsAssumptions
     prices: AwsPrices
 
-    def usage_assumed(self) -> str:
-        """The usage the idle cost assumes, as the plan states it."""
+    def usage_assumed(self, charges: Collection[str]) -> str:
+        """The usage the idle cost assumes, as the plan states it: of what the stack is charged for."""
         assumed = self.assumptions
-        return (
+        text = (
             f"task logs {assumed.task_log_gb_per_day:g} GB/day;"
             f" metadata database {assumed.database_size_gb:g} GB with {assumed.database_change_gb_per_day:g} GB/day"
             f" of changes; control plane logs {assumed.control_plane_log_gb_per_day:g} GB/day;"
-            f" {assumed.registry_stored_gb:g} GB of images; no NAT or endpoint traffic;"
-            f" monitoring: {assumed.prometheus_active_series:g} Prometheus series, container logs"
-            f" {assumed.container_log_gb_per_day:g} GB/day, {assumed.alert_emails_per_month:g} alert mails a month;"
-            f" the front door's NLB at {assumed.front_door_nlcu_per_hour:g} NLCU an hour"
+            f" {assumed.registry_stored_gb:g} GB of images; no NAT or endpoint traffic"
         )
+        if any(charge.startswith("Prometheus") for charge in charges):
+            text += (
+                f"; monitoring: {assumed.prometheus_active_series:g} Prometheus series, container logs"
+                f" {assumed.container_log_gb_per_day:g} GB/day, {assumed.alert_emails_per_month:g} alert mails a month"
+            )
+        if any(charge.startswith("front door NLB") for charge in charges):
+            text += f"; the front door's NLB at {assumed.front_door_nlcu_per_hour:g} NLCU an hour"
+        return text
 
 
 def load_aws_prices(path: Path = AWS_PRICES) -> AwsPriceTable:

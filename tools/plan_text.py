@@ -201,7 +201,7 @@ def render_cost(
         lines.append(f"  types neither priced nor free in {table.FILE}: {', '.join(estimate.unpriced_types)}")
     if estimate.other_regions:
         lines.append(f"  resources in {', '.join(estimate.other_regions)} are priced at {table.region} rates")
-    lines.append(f"  assumed: {table.usage_assumed()}")
+    lines.append(f"  assumed: {table.usage_assumed({line.charge for line in estimate.lines})}")
     return lines
 
 

@@ -5,7 +5,7 @@ What every cloud's table shares (:class:`ListPrices`) is here too; AWS's is in :
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -122,8 +122,8 @@ class PriceTable(ListPrices):
     assumptions: Assumptions
     prices: Prices
 
-    def usage_assumed(self) -> str:
-        """The usage the idle cost assumes, as the plan states it."""
+    def usage_assumed(self, charges: Collection[str] = ()) -> str:
+        """The usage the idle cost assumes, as the plan states it (the same for every Azure stack)."""
         assumed = self.assumptions
         return (
             f"task logs {assumed.task_log_gb_per_day:g} GB/day;"
