@@ -8,16 +8,15 @@ real service's ``ServerIsNotReady``), and records every command it receives.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import shutil
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.stand_in_cli import install
 from tools import pause
 from tools.cost import estimate_idle_cost
 from tools.offline import run_program
@@ -85,9 +84,7 @@ class Azure:
 @pytest.fixture
 def azure(stand_in) -> Azure:
     """The stand-in ``az`` beside the stand-in ``pulumi`` (tests/conftest.py), already on PATH."""
-    executable = stand_in.bin_dir / "az"
-    executable.write_text(f"#!{sys.executable}\n{inspect.getsource(stand_in_az)}\n\nstand_in_az()\n")
-    executable.chmod(0o755)
+    install(stand_in.bin_dir, "az", stand_in_az)
     az = Azure(stand_in.bin_dir)
     az.set("Running", "Ready")
     return az
