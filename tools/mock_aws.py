@@ -76,6 +76,9 @@ def aws_resource(typ: str, logical: str, state: dict, region: str) -> tuple[str,
     if typ in COMPUTED:
         # A type whose id AWS makes up (an AMP workspace's ws-..., an SNS topic's ARN) sets its own.
         COMPUTED[typ](logical, state, region)
+    if not isinstance(state["id"], str):
+        # Made up from an input a preview does not know yet: the resource exists, and keeps its id.
+        state["id"] = f"{typ.rsplit(':', 1)[-1].lower()}-{hex_id(typ, logical)}"
     return state["id"], state
 
 
