@@ -161,3 +161,16 @@ def test_a_major_upgrade_updates_the_database_with_its_new_parameter_group() -> 
     instance = new.one(AWS_DATABASE)
     assert instance.inputs["engineVersion"] == "17" and instance.inputs["allowMajorVersionUpgrade"] is True
     assert instance.inputs["parameterGroupName"].endswith("-postgres17")
+
+
+@pytest.mark.parametrize(("stack", "zones"), [("aws-prod", 2), ("aws-dev", 3)])
+def test_another_zone_count_stops_at_preview(stack, zones) -> None:
+    """EKS fixes a node group's subnets; the groups keep their names, so other zones are refused by name."""
+    plan, _ = preview_update(planned(stack), stack, overrides(stack, {"aws.network.zones": zones}))
+    assert plan.violations == []
+    (guard,) = plan.of(REFUSED)
+    assert guard.resource.type == GUARD_TYPE and guard.resource.name == "node-groups-guard"
+    (refusal,) = guard.refusals
+    before = 5 - zones
+    assert refusal.startswith(f"airflow-platform:aws.network.zones: {before} -> {zones} is refused: AWS keeps it")
+    assert "stand up a new stack" in refusal

@@ -40,6 +40,7 @@ from components.guards import Guard, Guarded
 from components.platform import Destination, KubernetesCluster
 
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 #: Every control plane log type EKS has (EKS User Guide, Send control plane logs to CloudWatch Logs).
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 #: Add-ons the nodes need to become Ready: created with the cluster, before the node groups.
@@ -181,7 +182,23 @@ class EksCluster(pulumi.ComponentResource):
 
         self.node_role, node_attachments = node_role(f"{args.role_prefix}-eks-nodes", args.tags, partition, self)
         self.node_role_name: pulumi.Output[str] = self.node_role.name
-        group_opts = pulumi.ResourceOptions(parent=self, depends_on=[*node_addons, *node_attachments])
+        # EKS fixes a group's subnets at creation, and a group's name follows only its instance types and
+        # capacity: other zones would replace both groups under the names they hold.
+        self.zones_guard = Guard(
+            "node-groups-guard",
+            "node group",
+            [
+                Guarded(
+                    setting="airflow-platform:aws.network.zones",
+                    type=NODE_GROUP,
+                    path="subnetIds",
+                    value=sorted(args.zones),
+                    shown=len(args.zones),
+                )
+            ],
+            opts=child,
+        )
+        group_opts = pulumi.ResourceOptions(parent=self, depends_on=[*node_addons, *node_attachments, self.zones_guard])
         common = dict(
             cluster_name=self.cluster_name,
             node_role_arn=self.node_role.arn,
