@@ -174,3 +174,13 @@ def test_another_zone_count_stops_at_preview(stack, zones) -> None:
     before = 5 - zones
     assert refusal.startswith(f"airflow-platform:aws.network.zones: {before} -> {zones} is refused: AWS keeps it")
     assert "stand up a new stack" in refusal
+
+
+def test_another_address_range_stops_at_preview() -> None:
+    """A new VPC range is a new VPC with the cluster and the database in it: refused on aws-dev too."""
+    plan, _ = preview_update(planned("aws-dev"), "aws-dev", overrides("aws-dev", {"aws.network.cidr": "10.60.0.0/16"}))
+    (guard,) = plan.of(REFUSED)
+    assert guard.resource.name == "network-guard"
+    (refusal,) = guard.refusals
+    assert refusal.startswith("airflow-platform:aws.network.cidr: 10.50.0.0/16 -> 10.60.0.0/16 is refused: AWS keeps")
+    assert "a new address plan needs a new stack" in refusal

@@ -17,8 +17,10 @@ from datetime import date
 import pulumi
 import pulumi_aws as aws
 
+from components.config import StackSettings
 from components.config.aws import AwsNetworkSettings
 from components.data_tables import DATA, Table
+from components.guards import Guard, Guarded
 
 #: Private subnets are an eighth of the VPC each (a /19 of a /16), public ones a 256th (/24 of a
 #: /16): nodes and pods take one address each, load balancers and NAT gateways few.
@@ -27,6 +29,7 @@ PUBLIC_PREFIX_STEP = 8
 #: The most zones a stack spans (aws.network.zones); the public ranges start after their private ones.
 MAX_ZONES = 3
 ANYWHERE = "0.0.0.0/0"
+VPC = "aws:ec2/vpc:Vpc"
 
 
 class SubnetTags(Table):
@@ -105,6 +108,13 @@ class AwsNetwork(pulumi.ComponentResource):
         settings = args.settings
         private_ranges, public_ranges = subnet_ranges(settings.cidr, len(args.zones))
 
+        # A new range is a new VPC, and everything in it with it (the cluster, the database): refused at preview.
+        self.guard = Guard(
+            "network-guard",
+            "VPC",
+            [Guarded(".".join(StackSettings.key_path("aws", "network", "cidr")), VPC, "cidrBlock", settings.cidr)],
+            opts=child,
+        )
         vpc = aws.ec2.Vpc(
             "vpc",
             cidr_block=settings.cidr,
@@ -112,7 +122,7 @@ class AwsNetwork(pulumi.ComponentResource):
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags=self._named("vpc"),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.guard]),
         )
         tags = FACTS.subnet_tags
         cluster_tags = {key.format(cluster_name=args.cluster_name): value for key, value in tags.every.items()}
