@@ -32,7 +32,8 @@ class EdgeControllersArgs:
     cloud: str
     hostname: str
     cluster: KubernetesCluster
-    #: The proxy Service's fields besides ``type: LoadBalancer``: annotations, ``loadBalancerClass``.
+    #: The proxy Service's fields (``type: LoadBalancer`` unless they say otherwise): annotations,
+    #: ``loadBalancerClass``.
     proxy_service: pulumi.Input[Mapping[str, Any]]
     #: cert-manager's DNS-01 solver with its identity, or None (HTTP-01).
     dns01: pulumi.Input[Mapping[str, object]] | None
@@ -40,6 +41,8 @@ class EdgeControllersArgs:
     ready: Sequence[pulumi.Resource]
     #: Labels cert-manager's pods carry for the cloud's workload identity (none: the cloud needs none).
     cert_manager_pod_labels: Mapping[str, str] = field(default_factory=dict)
+    #: The program's own LoadBalancer Service for the proxy (:attr:`FrontDoor.load_balancer`), if any.
+    load_balancer: pulumi.Input[Mapping[str, Any]] | None = None
 
 
 def _placed(placement: NodePlacement) -> dict[str, Any]:
@@ -135,5 +138,6 @@ class EdgeControllers(pulumi.ComponentResource):
             controller_namespace=CONTROLLER.namespace,
             dns01=args.dns01,
             ready=[self.gateway_class, self.cert_manager],
+            load_balancer=args.load_balancer,
         )
         self.register_outputs({})

@@ -15,6 +15,13 @@ class Controller(Table):
     sources: tuple[Source, ...]
     chart: HelmChart
     proxy_labels: dict[str, str]
+    proxy_port_shift: int
+    proxy_port_shift_below: int
+    proxy_source: str
+
+    def proxy_port(self, listener_port: int) -> int:
+        """The port a proxy pod takes a Gateway listener's traffic on."""
+        return listener_port + self.proxy_port_shift if listener_port < self.proxy_port_shift_below else listener_port
 
 
 class Certificates(Table):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -236,6 +236,10 @@ class FrontDoor:
     dns01: pulumi.Input[Mapping[str, object]] | None
     #: What the Gateway and the certificate wait for: both controllers and their CRDs.
     ready: Sequence[pulumi.Resource]
+    #: The proxy's LoadBalancer Service as the program declares it, where the cloud's load balancer
+    #: controller must remove the load balancer before it goes itself (its ``loadBalancerClass`` and
+    #: annotations); None: the Gateway controller's own Service is the load balancer's.
+    load_balancer: pulumi.Input[Mapping[str, Any]] | None = None
 
 
 @dataclass(frozen=True)

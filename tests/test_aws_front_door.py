@@ -31,6 +31,7 @@ ROLE, ROLE_POLICY = "aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"
 ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 RELEASE = "kubernetes:helm.sh/v3:Release"
 ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+SERVICE = "kubernetes:core/v1:Service"
 ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer"
 ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-"
 
@@ -63,7 +64,22 @@ def ingress_addresses(run: ProgramRun) -> list[DeclaredResource]:
 
 
 def service(run: ProgramRun) -> dict:
-    return run.one(ENVOY_PROXY).inputs["spec"]["provider"]["kubernetes"]["envoyService"]
+    """The load balancer Service's spec, with its annotations."""
+    balancer = run.one(SERVICE)
+    return {**balancer.inputs["spec"], "annotations": balancer.inputs["metadata"]["annotations"]}
+
+
+def upstream(run: ProgramRun, resource: DeclaredResource) -> set[str]:
+    """Every resource ``resource`` waits for, directly or through others (Pulumi deletes it before them)."""
+    by_urn = {r.urn: r for r in run.resources}
+    seen: set[str] = set()
+    todo = list(resource.dependencies)
+    while todo:
+        urn = todo.pop()
+        if urn not in seen:
+            seen.add(urn)
+            todo.extend(by_urn[urn].dependencies if urn in by_urn else ())
+    return seen
 
 
 def role_of(run: ProgramRun, association: DeclaredResource) -> DeclaredResource:
@@ -161,8 +177,8 @@ def test_the_load_balancer_controller_runs_on_the_control_plane_with_its_own_rol
         values["serviceAccount"]["name"],
     )
     assert values["clusterName"] == association.inputs["clusterName"]
-    # The proxy's Service exists only while the controller that deletes its NLB does.
-    assert chart.urn in run.one(ENVOY_PROXY).dependencies
+    # The load balancer's Service exists only while the controller that deletes its NLB does.
+    assert chart.urn in upstream(run, run.one(SERVICE))
 
 
 def test_the_controllers_policy_is_scoped_to_the_vpc_and_the_clusters_tag():
@@ -250,3 +266,38 @@ def test_turning_the_front_door_on_and_dropping_its_zone_is_accepted():
     base = run_program("aws-prod")
     assert plan_update(base, exposed()).violations == []
     assert plan_update(exposed(), exposed(zone=None)).violations == []
+
+
+def test_the_load_balancer_service_is_the_programs_and_goes_before_the_controller_and_the_addresses():
+    """Envoy Gateway's own Service stays in the cluster; the program's selects the proxy pods on the ports
+    they take the listeners on (data/ingress.yaml), after the Gateway, and is deleted (Pulumi waiting for
+    the controller to remove the NLB and its finalizer) before the controller and the Elastic IPs."""
+    run = exposed()
+    envoy_service = run.one(ENVOY_PROXY).inputs["spec"]["provider"]["kubernetes"]["envoyService"]
+    assert envoy_service == {"type": "ClusterIP"}
+    balancer = run.one(SERVICE)
+    spec = balancer.inputs["spec"]
+    assert spec["selector"] == {
+        "app.kubernetes.io/name": "envoy",
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+    }
+    assert [(p["name"], p["port"], p["targetPort"]) for p in spec["ports"]] == [
+        ("http", 80, 10080),
+        ("https", 443, 10443),
+    ]
+    gateway = named(run, "kubernetes:gateway.networking.k8s.io/v1:Gateway", "gateway")
+    listeners = {listener["name"]: listener["port"] for listener in gateway.inputs["spec"]["listeners"]}
+    assert listeners == {p["name"]: p["port"] for p in spec["ports"]}
+    assert balancer.inputs["metadata"]["namespace"] == gateway.inputs["metadata"]["namespace"]
+    waits_for = upstream(run, balancer)
+    assert gateway.urn in waits_for
+    assert release(run, "aws-load-balancer-controller").urn in waits_for
+    assert {a.urn for a in ingress_addresses(run)} <= waits_for
+
+
+def test_azure_keeps_envoy_gateways_own_load_balancer():
+    """Only a cloud whose controller must outlive its load balancer's Service gets one of the program's."""
+    prod = run_program("prod", overrides=with_settings("prod", "airflow", ui=ui(zone=None)))
+    assert prod.of_type(SERVICE) == []
+    assert prod.one(ENVOY_PROXY).inputs["spec"]["provider"]["kubernetes"]["envoyService"]["type"] == "LoadBalancer"

@@ -34,8 +34,8 @@ PROMETHEUS_WORKSPACE = "aws:amp/workspace:Workspace"
 COLLECTOR = "aws:amp/scraper:Scraper"
 SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 GIB = 2**30
-#: The front door's proxy settings: its Service of the AWS Load Balancer Controller's class is an NLB.
-ENVOY_PROXY = "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy"
+#: A Service of the AWS Load Balancer Controller's class (the front door's) is an NLB.
+SERVICE = "kubernetes:core/v1:Service"
 NLB_CLASS = "service.k8s.aws/nlb"
 #: A managed node group's instance types when it names none
 #: (pulumi_aws eks/node_group.py: "Defaults to `["t3.medium"]`").
@@ -193,8 +193,8 @@ def _kms_key(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, 
 
 
 def _proxy_load_balancer(resource: DeclaredResource, run: ProgramRun, table: AwsPriceTable, on: date) -> list[CostLine]:
-    """The NLB the controller makes for the proxy's Service: not declared, but the EnvoyProxy asks for it."""
-    if resource.input_at("spec.provider.kubernetes.envoyService.loadBalancerClass") != NLB_CLASS:
+    """The NLB the controller makes for a Service of its class: not declared, but the Service asks for it."""
+    if resource.input_at("spec.loadBalancerClass") != NLB_CLASS:
         return []
     units = table.assumptions.front_door_nlcu_per_hour
     return [
@@ -291,7 +291,7 @@ CHARGES: Mapping[str, Charges] = {
     PROMETHEUS_WORKSPACE: _workspace,
     COLLECTOR: _collector,
     SUBSCRIPTION: _subscription,
-    ENVOY_PROXY: _proxy_load_balancer,
+    SERVICE: _proxy_load_balancer,
 }
 
 

@@ -26,7 +26,10 @@ GATEWAY = "airflow"
 ISSUER = "airflow-acme"
 TLS_SECRET = "airflow-tls"
 HTTP, HTTPS = "http", "https"
+LISTENER_PORTS = {HTTP: 80, HTTPS: 443}
 API_SERVER_SERVICE = f"{RELEASE_NAME}-api-server"
+#: The program's own LoadBalancer Service for the proxy, where the cloud asks for one (FrontDoor.load_balancer).
+PROXY_LOAD_BALANCER = f"{GATEWAY}-proxy"
 
 
 def url(hostname: str) -> str:
@@ -76,14 +79,14 @@ def gateway_spec(
             {
                 "name": HTTP,
                 "protocol": "HTTP",
-                "port": 80,
+                "port": LISTENER_PORTS[HTTP],
                 "hostname": hostname,
                 "allowedRoutes": only(controller_namespace),
             },
             {
                 "name": HTTPS,
                 "protocol": "HTTPS",
-                "port": 443,
+                "port": LISTENER_PORTS[HTTPS],
                 "hostname": hostname,
                 "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": TLS_SECRET}]},
                 "allowedRoutes": only(airflow_namespace),
@@ -105,6 +108,21 @@ def api_route_spec(hostname: str, controller_namespace: str, hsts_max_age: int) 
         hsts = {"name": "Strict-Transport-Security", "value": f"max-age={hsts_max_age}; includeSubDomains"}
         rule["filters"] = [{"type": "ResponseHeaderModifier", "responseHeaderModifier": {"set": [hsts]}}]
     return {"parentRefs": [parent], "hostnames": [hostname], "rules": [rule]}
+
+
+def load_balancer_spec(load_balancer: Mapping[str, Any]) -> dict[str, Any]:
+    """The Service in front of the Gateway's proxy pods: each listener's port to the port the proxy
+    takes it on (data/ingress.yaml), on the cloud's load balancer class."""
+    controller = INGRESS.controller
+    return {
+        "type": "LoadBalancer",
+        "loadBalancerClass": load_balancer["loadBalancerClass"],
+        "selector": dict(controller.proxy_labels),
+        "ports": [
+            {"name": name, "protocol": "TCP", "port": port, "targetPort": controller.proxy_port(port)}
+            for name, port in LISTENER_PORTS.items()
+        ],
+    }
 
 
 @dataclass(frozen=True)
@@ -154,6 +172,20 @@ class AirflowFrontDoor(pulumi.ComponentResource):
             controllers,
         )
         after_gateway = pulumi.ResourceOptions.merge(controllers, pulumi.ResourceOptions(depends_on=[self.gateway]))
+        if door.load_balancer is not None:
+            # After the Gateway whose proxy pods it selects; before the controllers on deletion, and
+            # Pulumi waits until it is gone: until the cloud's controller has removed its load balancer.
+            balancer = pulumi.Output.from_input(door.load_balancer)
+            self.load_balancer = k8s.core.v1.Service(
+                "proxy-load-balancer",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=PROXY_LOAD_BALANCER,
+                    namespace=door.controller_namespace,
+                    annotations=balancer.apply(lambda b: dict(b["annotations"])),
+                ),
+                spec=balancer.apply(load_balancer_spec),
+                opts=after_gateway,
+            )
         self.redirect = _custom(
             "http-redirect",
             "gateway.networking.k8s.io/v1",

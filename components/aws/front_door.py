@@ -24,9 +24,15 @@ ANNOTATIONS = LOAD_BALANCER.annotations
 ROUTE53 = FRONT_DOOR.certificates.route53_policy
 
 
-def proxy_service(subnet_ids: Sequence[str], allocation_ids: Sequence[str]) -> dict[str, object]:
-    """The proxy Service's class and annotations: an internet-facing NLB to the proxy pods' addresses,
-    in each public subnet on that zone's Elastic IP (both lists in the zones' order), across zones."""
+#: Envoy Gateway's own Service for the proxy stays in the cluster: the load balancer's Service is the
+#: program's (FrontDoor.load_balancer), so that Pulumi deletes it, and waits for the controller to remove
+#: the NLB, before the controller and the Elastic IPs go.
+PROXY_SERVICE = {"type": "ClusterIP"}
+
+
+def load_balancer(subnet_ids: Sequence[str], allocation_ids: Sequence[str]) -> dict[str, object]:
+    """The load balancer Service's class and annotations: an internet-facing NLB to the proxy pods'
+    addresses, in each public subnet on that zone's Elastic IP (both lists in the zones' order), across zones."""
     return {
         "loadBalancerClass": LOAD_BALANCER.load_balancer_class,
         "annotations": {
@@ -187,19 +193,19 @@ def declare_front_door(
             ready=[*cluster.ready, cluster.pod_identity_agent],
         ),
     )
-    service = pulumi.Output.all(
+    balancer = pulumi.Output.all(
         pulumi.Output.all(*public_subnet_ids), pulumi.Output.all(*(a.allocation_id for a in addresses.addresses))
-    ).apply(lambda v: proxy_service(v[0], v[1]))
+    ).apply(lambda v: load_balancer(v[0], v[1]))
     edge = EdgeControllers(
         "edge",
         EdgeControllersArgs(
             cloud="aws",
             hostname=settings.hostname,
             cluster=cluster.handle(),
-            proxy_service=service,
+            proxy_service=PROXY_SERVICE,
+            load_balancer=balancer,
             dns01=addresses.dns01,
-            # The proxy's Service only once the controller that makes its NLB runs (and so is deleted
-            # before the controller, which removes the NLB, is).
+            # The proxy and its load balancer only once the controller that makes the NLB runs.
             ready=[*controller.ready, *addresses.ready],
         ),
     )

@@ -41,6 +41,7 @@ class LoadBalancer(Table):
     annotations: Annotations
     cross_zone_attribute: str
     cross_zone_source: Source
+    service_deletion_sources: tuple[Source, ...]
     permissions: ControllerPermissions
 
 
