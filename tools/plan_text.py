@@ -153,8 +153,8 @@ def render_duration(estimate: DurationEstimate, keys: dict[str, str]) -> list[st
     lines = [
         f"Estimated `pulumi up` from scratch: {estimate.minutes:.1f} min"
         f" (every step one after another: {estimate.sequential_minutes:.1f} min)",
-        f"  floor: {floor_minutes(estimate):.1f} min (the slower of the cluster's System pool and the database"
-        f" server, then the release); {estimate.minutes - floor_minutes(estimate):.1f} min above it",
+        f"  floor: {floor_minutes(estimate):.1f} min (the slower of the cluster's control-plane nodes and the"
+        f" database, then the release); {estimate.minutes - floor_minutes(estimate):.1f} min above it",
         "  decided by this chain (minutes: the step, and done at):",
     ]
     done = 0.0
