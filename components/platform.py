@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.config.values import PRIVATE_RANGES
+
 #: Names of the service accounts of the Airflow components that read or write task logs.
 #: The release names them explicitly in the chart values and the cloud's identity binds each
 #: one (``system:serviceaccount:<namespace>:<name>``); both read this one table.
@@ -79,6 +81,12 @@ class Destination:
     ports: Sequence[int]
     #: Ranges inside ``cidrs`` that stay closed (the private networks, when ``cidrs`` is the internet).
     excluded: Sequence[str] = ()
+
+    @classmethod
+    def public(cls, port: int) -> Destination:
+        """A service behind public addresses its operator owns and may change: the internet on ``port``,
+        the private networks left out."""
+        return cls(cidrs=["0.0.0.0/0"], ports=[port], excluded=list(PRIVATE_RANGES))
 
 
 @dataclass(frozen=True)

@@ -74,10 +74,15 @@ def test_on_aws_the_ui_takes_a_host_and_a_route53_zone_by_name():
     assert (ui.hostname, ui.dns_zone_name, ui.zone_is_azure) == ("airflow.example.com", "example.com", False)
 
 
-def test_on_aws_entra_sign_in_is_refused_alone_even_by_default():
-    """Not also its Azure rules (groupRoles, secretEndDate): they are for an app the aws stack never registers."""
+def test_on_aws_entra_sign_in_asks_for_an_existing_registration_alone_even_by_default():
+    """Not also the rules of an app the program registers (secretEndDate): an aws stack never registers one."""
     found = problems("aws-dev", **aws_dev_with_ui({"hostname": "airflow.example.com"}))
-    assert found == [f"{PROJECT}:airflow.ui.signIn.enabled"]
+    assert found == [f"{PROJECT}:airflow.ui.signIn.clientId"]
+
+
+def test_a_tenant_applies_only_to_an_existing_registration():
+    ui = {"hostname": "airflow.example.com", "signIn": {"tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"}}
+    assert f"{PROJECT}:airflow.ui.signIn.tenantId" in problems("aws-dev", **aws_dev_with_ui(ui))
 
 
 def test_each_cloud_refuses_the_other_clouds_dns_zone():

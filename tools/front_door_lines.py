@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from components.config import StackSettings
+from components.config.sign_in import CALLBACK_PATH
 from tools.offline import ProgramRun
 
 PUBLIC_IP = "azure-native:network:PublicIPAddress"
@@ -32,6 +33,10 @@ def front_door_lines(run: ProgramRun, settings: StackSettings) -> list[str]:
         lines.append(f"  DNS: the A record {hostname} -> {address} is made in {settings.airflow.ui.dns_zone_name}")
     else:
         lines.append(f"  DNS: create an A record {hostname} -> {address} where the domain is hosted")
-    if settings.cloud == "aws":
-        lines.append("  Sign-in: Airflow's own login, the generated admin user (Entra ID sign-in is azure's)")
+    sign_in = settings.airflow.ui.sign_in
+    if not sign_in.enabled:
+        lines.append("  Sign-in: Airflow's own login, the generated admin user")
+    else:
+        app = "the app the program registers" if sign_in.creates_app else f"the registration {sign_in.client_id}"
+        lines.append(f"  Sign-in: Entra ID, {app}; its redirect URI: https://{hostname}{CALLBACK_PATH}")
     return lines

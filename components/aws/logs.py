@@ -14,7 +14,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.identity import FACTS, PodIdentity
-from components.config import PRIVATE_RANGES
 from components.config.aws import AwsLogsSettings
 from components.platform import Destination, LogStore, S3Folder
 
@@ -148,5 +147,5 @@ class LogBucket(pulumi.ComponentResource):
             location=S3Folder(bucket=self.bucket.bucket, prefix=LOG_PREFIX, region=self.region),
             identity=self.writer.handle(),
             # S3's addresses are AWS's public ranges (reached through the VPC's gateway endpoint).
-            network=Destination(cidrs=["0.0.0.0/0"], ports=[443], excluded=list(PRIVATE_RANGES)),
+            network=Destination.public(443),
         )

@@ -16,6 +16,7 @@ from components.aws.network import AwsNetwork, AwsNetworkArgs
 from components.aws.registry import EcrRegistry, EcrRegistryArgs
 from components.aws.secrets import SecretsAccessArgs, SecretsManagerAccess
 from components.config import StackSettings
+from components.entra_sign_in import existing_registration
 from components.platform import Platform
 
 
@@ -118,6 +119,7 @@ def build_platform(settings: StackSettings) -> Platform:
         public_subnet_ids=network.public_subnet_ids,
         tags=tags,
     )
+    sign_in = existing_registration(settings)
     return Platform(
         cluster=cluster.handle(),
         database=database.handle(),
@@ -126,6 +128,7 @@ def build_platform(settings: StackSettings) -> Platform:
         secrets=secrets.handle() if secrets else None,
         front_door=front_door.front_door if front_door else None,
         metrics=monitoring.handle() if monitoring else None,
+        sign_in=sign_in[0] if sign_in else None,
         outputs={
             "region": region,
             "accountId": caller.account_id,
@@ -136,5 +139,6 @@ def build_platform(settings: StackSettings) -> Platform:
             **(secrets.outputs if secrets else {}),
             **(front_door.outputs if front_door else {}),
             **(monitoring.outputs if monitoring else {}),
+            **(sign_in[1] if sign_in else {}),
         },
     )

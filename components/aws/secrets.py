@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pulumi
 
 from components.aws.identity import PodIdentity
-from components.config import PRIVATE_RANGES
 from components.platform import Destination, SecretsBackend
 
 #: Airflow's Secrets Manager backend (apache-airflow-providers-amazon, in the Airflow image).
@@ -86,6 +85,6 @@ class SecretsManagerAccess(pulumi.ComponentResource):
             Destination(cidrs=ranges, ports=[HTTPS])
             if ranges
             # Secrets Manager's public addresses, through the NAT gateway.
-            else Destination(cidrs=["0.0.0.0/0"], ports=[HTTPS], excluded=list(PRIVATE_RANGES))
+            else Destination.public(HTTPS)
         )
         return SecretsBackend(backend=BACKEND, kwargs=kwargs, network=network, ready=[self.grant])

@@ -11,7 +11,6 @@ import pulumi_kubernetes as k8s
 from pulumi_azure_native import containerservice
 
 from components.azure import access
-from components.azure.endpoints import public_endpoint
 from components.azure.kubeconfig import unattended
 from components.azure.maintenance import autoscaler_profile, maintenance_windows
 from components.azure.pools import (
@@ -217,7 +216,7 @@ class Cluster(pulumi.ComponentResource):
         self.kubeconfig = credentials.kubeconfigs[0].value.apply(unattended)
         # A private API server's endpoint is in the node subnet; a public one's addresses are Azure's.
         self.api_server = (
-            Destination(cidrs=[args.node_subnet_cidr], ports=[443]) if s.access.private else public_endpoint(443)
+            Destination(cidrs=[args.node_subnet_cidr], ports=[443]) if s.access.private else Destination.public(443)
         )
         self.provider = k8s.Provider(
             "kubernetes",

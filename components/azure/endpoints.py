@@ -12,9 +12,6 @@ from pathlib import Path
 import pulumi
 import yaml
 
-from components.config import PRIVATE_RANGES
-from components.platform import Destination
-
 ENDPOINTS_FILE = Path(__file__).resolve().parents[2] / "data" / "azure-endpoints.yaml"
 _DOCUMENTED = yaml.safe_load(ENDPOINTS_FILE.read_text())
 _FORMATS = {kind: entry["format"] for kind, entry in _DOCUMENTED.items() if kind != "seen"}
@@ -28,8 +25,3 @@ def endpoint(kind: str, name: str) -> str:
 def endpoint_of(kind: str, resource: pulumi.CustomResource, name: pulumi.Input[str]) -> pulumi.Output[str]:
     """The endpoint of ``resource``, once it exists: consumers wait for its id, not its outputs."""
     return pulumi.Output.all(resource.id, name).apply(lambda values: endpoint(kind, values[1]))
-
-
-def public_endpoint(port: int) -> Destination:
-    """A service behind a public Azure endpoint whose addresses Azure owns and may change."""
-    return Destination(cidrs=["0.0.0.0/0"], ports=[port], excluded=list(PRIVATE_RANGES))

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import managedidentity, storage
 
-from components.azure.endpoints import endpoint_of, public_endpoint
+from components.azure.endpoints import endpoint_of
 from components.azure.private_link import PrivateAccess, PrivateLink, PrivateLinkArgs
 from components.azure.roles import BLOB_DATA_CONTRIBUTOR, grant
 from components.config import LogsSettings, StackSettings
 from components.guards import Guard, Guarded
-from components.platform import BlobFolder, EntraIdentity, LogStore, WorkloadIdentity
+from components.platform import BlobFolder, Destination, EntraIdentity, LogStore, WorkloadIdentity
 
 LOG_CONTAINER = "airflow-logs"
 #: The audience Entra ID expects in tokens exchanged for a workload identity.
@@ -212,7 +212,7 @@ class LogStorage(pulumi.ComponentResource):
             pod_labels={"azure.workload.identity/use": "true"},
             ready=[self.role_assignment, *self.credentials],
             # Microsoft Entra ID's token endpoint is public, whatever path the blobs take.
-            network=public_endpoint(443),
+            network=Destination.public(443),
         )
         return LogStore(
             location=BlobFolder(container=self.container.name, endpoint=self.blob_endpoint, writer=self.writer()),

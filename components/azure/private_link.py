@@ -16,7 +16,6 @@ import pulumi
 import yaml
 from pulumi_azure_native import network
 
-from components.azure.endpoints import public_endpoint
 from components.azure.network import linked_private_zone
 from components.platform import Destination
 
@@ -75,7 +74,7 @@ class PrivateAccess:
 
     def destination(self) -> Destination:
         """What pods reach: the endpoints subnet, or the service's public addresses on the backbone."""
-        return self.endpoints.destination() if self.endpoints else public_endpoint(HTTPS)
+        return self.endpoints.destination() if self.endpoints else Destination.public(HTTPS)
 
 
 @dataclass(frozen=True)

@@ -16,35 +16,12 @@ import pulumi
 import pulumi_azuread as azuread
 from pydantic import SecretStr
 
-from components.azure.endpoints import public_endpoint
 from components.config import StackSettings
 from components.config.sign_in import SignInSettings
-from components.platform import SignInProvider
+from components.entra_sign_in import entra_provider, redirect_uri, sign_in_outputs
 
-#: Entra ID's sign-in host (the public cloud).
-LOGIN_HOST = "https://login.microsoftonline.com"
-#: FAB's OAuth callback: ``AuthOAuthView.oauth_authorized`` exposed at ``/oauth-authorized/<provider>``
-#: under the FAB auth manager's ``/auth`` mount (apache-airflow-providers-fab 3.4.0).
-CALLBACK_PATH = "/auth/oauth-authorized/azure"
-#: The provider name FAB's security manager reads Entra ID's id token for (``provider == "azure"``).
-PROVIDER_NAME = "azure"
 #: Security groups only (no distribution lists or directory roles): the role mapping's keys.
 GROUP_CLAIMS = ["SecurityGroup"]
-
-
-def redirect_uri(hostname: str) -> str:
-    return f"https://{hostname}{CALLBACK_PATH}"
-
-
-def tenant_endpoints(tenant_id: pulumi.Input[str]) -> dict[str, pulumi.Output[str]]:
-    """The tenant's v2.0 OpenID Connect endpoints and the issuer its id tokens carry."""
-    base = pulumi.Output.concat(LOGIN_HOST, "/", tenant_id)
-    return {
-        "authorize_url": pulumi.Output.concat(base, "/oauth2/v2.0/authorize"),
-        "token_url": pulumi.Output.concat(base, "/oauth2/v2.0/token"),
-        "metadata_url": pulumi.Output.concat(base, "/v2.0/.well-known/openid-configuration"),
-        "issuer": pulumi.Output.concat(base, "/v2.0"),
-    }
 
 
 @dataclass(frozen=True)
@@ -108,20 +85,8 @@ class SignInApp(pulumi.ComponentResource):
                 raise ValueError("an existing registration needs its client secret (signInClientSecret)")
             client_id = pulumi.Output.from_input(settings.client_id)
             secret = pulumi.Output.secret(args.existing_secret.get_secret_value())
-        endpoints = tenant_endpoints(args.tenant_id)
-        self.provider = SignInProvider(
-            name=PROVIDER_NAME,
-            client_id=client_id,
-            client_secret=secret,
-            # login.microsoftonline.com: a public Microsoft endpoint (data/network-policies.yaml identity-provider).
-            network=public_endpoint(443),
-            ready=ready,
-            **endpoints,
-        )
-        self.outputs: dict[str, pulumi.Input[object]] = {
-            "signInClientId": client_id,
-            "signInRedirectUri": redirect_uri(args.hostname),
-        }
+        self.provider = entra_provider(client_id, secret, args.tenant_id, ready)
+        self.outputs: dict[str, pulumi.Input[object]] = dict(sign_in_outputs(client_id, args.hostname))
         self.register_outputs(self.outputs)
 
 
@@ -135,7 +100,7 @@ def declare_sign_in(settings: StackSettings, tenant_id: pulumi.Input[str]) -> Si
         SignInAppArgs(
             settings=ui.sign_in,
             hostname=ui.hostname,
-            tenant_id=tenant_id,
+            tenant_id=ui.sign_in.tenant_id or tenant_id,
             display_name=f"{settings.project}-{settings.stack}",
             existing_secret=settings.sign_in_client_secret,
         ),

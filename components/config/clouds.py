@@ -11,6 +11,7 @@ from components import aws_facts, aws_monitoring_facts, database_connections, ek
 from components.config.access import documentation_range_warnings
 from components.config.base import _NOT_GIVEN, Problem
 from components.config.monitoring import LOG_RETENTION_MAX_DAYS, LOG_RETENTION_MIN_DAYS
+from components.config.sign_in import CALLBACK_PATH
 from components.config.ui import AZURE_ZONE_REQUIREMENT, ROUTE53_ZONE_REQUIREMENT
 from components.config.values import _checked
 from components.kubernetes_versions import check_date
@@ -77,7 +78,7 @@ def ui_dns_zone_of_the_cloud(settings: StackSettings) -> Iterator[Problem]:
         yield Problem(setting, ui.dns_zone, f"{ROUTE53_ZONE_REQUIREMENT}: on aws the zone is Route 53's")
 
 
-def azure_sign_in(settings: StackSettings) -> Iterator[Problem]:
+def sign_in_rules(settings: StackSettings) -> Iterator[Problem]:
     """Entra ID sign-in's own rules, once a host name turns it on."""
     ui = ("airflow", "ui")
     for keys, value, requirement in settings.airflow.ui.sign_in_problems():
@@ -85,15 +86,26 @@ def azure_sign_in(settings: StackSettings) -> Iterator[Problem]:
 
 
 def aws_sign_in(settings: StackSettings) -> Iterator[Problem]:
-    """Entra ID sign-in is Azure's (an app registration in the stack's tenant): refused on aws."""
+    """On aws, Entra ID sign-in goes through an existing registration: the program registers apps only
+    with the Entra ID credentials an Azure deployment has."""
     ui = settings.airflow.ui
-    if ui.hostname is not None and ui.sign_in.enabled:
+    sign_in = ui.sign_in
+    if ui.hostname is None or not sign_in.enabled:
+        return
+    block = ("airflow", "ui", "sign_in")
+    if sign_in.client_id is None:
         yield Problem(
-            settings.key_path("airflow", "ui", "sign_in", "enabled"),
-            True,
-            "must be false on aws (it is true by default): Entra ID sign-in is available on azure only; "
-            "without it the UI keeps Airflow's own login with the generated admin user",
+            settings.key_path(*block, "client_id"),
+            _NOT_GIVEN,
+            "is required on aws while signIn.enabled is true (the default): the application (client) id of an "
+            f"existing Entra ID registration whose redirect URI is https://{ui.hostname}{CALLBACK_PATH}, with "
+            "tenantId and `pulumi config set --secret signInClientSecret`; or signIn.enabled: false for "
+            "Airflow's own login with the generated admin user",
         )
+        return
+    if sign_in.tenant_id is None:
+        yield Problem(settings.key_path(*block, "tenant_id"), _NOT_GIVEN, "is required on aws with clientId")
+    yield from sign_in_rules(settings)
 
 
 def aws_database_connections(settings: StackSettings) -> Iterator[Problem]:

@@ -19,6 +19,9 @@ from pydantic import Field
 from components.config.base import _NOT_GIVEN, Problem, Settings
 from components.config.values import _checked
 
+#: FAB's OAuth callback: ``AuthOAuthView.oauth_authorized`` exposed at ``/oauth-authorized/<provider>``
+#: under the FAB auth manager's ``/auth`` mount (apache-airflow-providers-fab 3.4.0).
+CALLBACK_PATH = "/auth/oauth-authorized/azure"
 #: The roles Airflow's FAB auth manager creates (Public has no permission at all).
 AirflowRole = Literal["Admin", "Op", "User", "Viewer"]
 
@@ -51,6 +54,11 @@ class SignInSettings(Settings):
         description="unset: the program registers the app; set: an existing registration's application (client) "
         "id, with its secret in `pulumi config set --secret signInClientSecret`",
     )
+    tenant_id: Guid | None = Field(
+        None,
+        description="the existing registration's Entra ID tenant (with clientId); unset on azure: the tenant of "
+        "the identity that deploys; required on aws",
+    )
     group_roles: dict[Guid, AirflowRole] = Field(
         default_factory=dict, description="Entra ID group object id -> Airflow role, synced at every sign-in"
     )
@@ -71,6 +79,13 @@ class SignInSettings(Settings):
         return self.client_id is None
 
     def problems(self) -> Iterator[Problem]:
+        if self.creates_app and self.tenant_id is not None:
+            yield Problem(
+                self.key_path("tenant_id"),
+                self.tenant_id,
+                "applies only to an existing registration (clientId): the program registers its app in the "
+                "tenant of the identity that deploys",
+            )
         if not self.creates_app and self.secret_end_date is not None:
             yield Problem(
                 self.key_path("secret_end_date"),

@@ -20,10 +20,10 @@ from components.config.clouds import (
     aws_monitoring,
     aws_node_architecture,
     aws_sign_in,
-    azure_sign_in,
     cloud_blocks,
     eks_kubernetes_support,
     on_cloud,
+    sign_in_rules,
     ui_dns_zone_of_the_cloud,
 )
 from components.config.cluster import ClusterSettings
@@ -200,7 +200,7 @@ def access_warnings(settings: StackSettings) -> list[str]:
 RULES_ACROSS_BLOCKS: tuple[tuple[tuple[str, ...], Callable[[StackSettings], Iterator[Problem]]], ...] = (
     (("cloud", "aws", "aws_region", "airflow"), cloud_blocks),
     (("cloud", "airflow"), ui_dns_zone_of_the_cloud),
-    (("airflow",), on_cloud("azure", azure_sign_in)),
+    (("airflow",), on_cloud("azure", sign_in_rules)),
     (("airflow",), on_cloud("aws", aws_sign_in)),
     (("airflow", "git_ssh_key"), _deploy_key_pairing),
     (("airflow", "sign_in_client_secret"), _sign_in_secret_pairing),
