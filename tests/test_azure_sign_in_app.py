@@ -46,3 +46,17 @@ def test_an_existing_registration_is_used_as_given():
     run = run_program("prod", overrides=overrides)
     assert not [r for r in run.resources if r.type.startswith("azuread:")]
     assert run.outputs["signInClientId"].value == existing
+
+
+def test_an_existing_registration_in_another_tenant_signs_in_there():
+    """tenantId names the registration's tenant; without it, the deploying identity's."""
+    existing, tenant = "11111111-2222-4333-8444-555555555555", "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+    sign_in = {"groupRoles": SIGN_IN["groupRoles"], "clientId": existing, "tenantId": tenant}
+    overrides = {
+        **with_settings("prod", "airflow", ui={"hostname": "airflow.example.com", "signIn": sign_in}),
+        "airflow-platform:signInClientSecret": "s3cret-from-config",
+    }
+    run = run_program("prod", overrides=overrides)
+    (config,) = [r for r in run.of_type("kubernetes:core/v1:ConfigMap") if r.name == "airflow-api-server-config"]
+    text = plain(config.inputs["data"])["webserver_config.py"]
+    assert f"https://login.microsoftonline.com/{tenant}/v2.0" in text
