@@ -4,7 +4,10 @@ stand-in CLIs the bootstrap's orchestration runs against (tests/stand_in_cli.py,
 from __future__ import annotations
 
 import functools
+import json
 import shutil
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,3 +92,24 @@ def aws_project(project) -> Path:
     """The project copy with the aws-dev template beside dev."""
     shutil.copy(ROOT / "Pulumi.aws-dev.yaml", project)
     return project
+
+
+def deployed_project(directory: Path, backend: Path, outputs: Mapping[str, Mapping[str, object]]) -> Path:
+    """``directory`` with the project's file and the named stacks' settings, beside a file backend
+    holding each of those stacks as deployed with the given outputs (what tools read through the CLI)."""
+    directory.mkdir()
+    shutil.copy(ROOT / "Pulumi.yaml", directory)
+    stacks = backend / ".pulumi" / "stacks" / "airflow-platform"
+    stacks.mkdir(parents=True)
+    for stack, values in outputs.items():
+        shutil.copy(ROOT / f"Pulumi.{stack}.yaml", directory)
+        urn = f"urn:pulumi:{stack}::airflow-platform::pulumi:pulumi:Stack::airflow-platform-{stack}"
+        latest = {"resources": [], "outputs": {k: {"value": v, "secret": False} for k, v in values.items()}}
+        state = {"version": 3, "checkpoint": {"stack": urn, "latest": latest}, "history": []}
+        (stacks / f"{stack}.json").write_text(json.dumps(state))
+    return directory
+
+
+def amsterdam(text: str) -> datetime:
+    """A UTC instant from Amsterdam's wall-clock time in December (UTC+1)."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC) - timedelta(hours=1)

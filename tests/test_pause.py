@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import amsterdam, deployed_project
 from tests.stand_in_cli import install
 from tools import pause
 from tools.cost import estimate_idle_cost
@@ -93,28 +93,12 @@ def azure(stand_in) -> Azure:
 @pytest.fixture
 def deployed(tmp_path, logged_in) -> Path:
     """The project's settings beside a backend holding dev and prod as deployed (their outputs)."""
-    directory = tmp_path / "project"
-    directory.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
-        shutil.copy(ROOT / name, directory)
-    stacks = logged_in / ".pulumi" / "stacks" / "airflow-platform"
-    stacks.mkdir(parents=True)
-    for stack in ("dev", "prod"):
-        outputs = {
-            "resourceGroupName": GROUP,
-            "clusterName": CLUSTER,
-            "databaseHost": f"{SERVER}.postgres.database.azure.com",
-        }
-        urn = f"urn:pulumi:{stack}::airflow-platform::pulumi:pulumi:Stack::airflow-platform-{stack}"
-        latest = {"resources": [], "outputs": {k: {"value": v, "secret": False} for k, v in outputs.items()}}
-        state = {"version": 3, "checkpoint": {"stack": urn, "latest": latest}, "history": []}
-        (stacks / f"{stack}.json").write_text(json.dumps(state))
-    return directory
-
-
-def amsterdam(text: str) -> datetime:
-    """A UTC instant from Amsterdam's wall-clock time in December (UTC+1)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC) - timedelta(hours=1)
+    outputs = {
+        "resourceGroupName": GROUP,
+        "clusterName": CLUSTER,
+        "databaseHost": f"{SERVER}.postgres.database.azure.com",
+    }
+    return deployed_project(tmp_path / "project", logged_in, {"dev": outputs, "prod": outputs})
 
 
 def test_pause_stops_the_cluster_then_the_server_and_resume_starts_them_the_other_way(azure, deployed, capsys):

@@ -8,17 +8,14 @@ run), and the stand-in starts from the node group sizes the program declares.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from components.config import ConfigurationError, settings_from_config
-from tests.conftest import planned
+from tests.conftest import amsterdam, deployed_project, planned
 from tests.stand_in_aws_pause import AwsForPause, install_aws_for_pause
 from tools import pause, pause_aws, plan
 from tools.aws_cost import EKS_CLUSTER, NODE_GROUP, RDS_INSTANCE, estimate_aws_idle_cost
@@ -51,24 +48,8 @@ def aws(stand_in, monkeypatch) -> AwsForPause:
 @pytest.fixture
 def deployed(tmp_path, logged_in) -> Path:
     """The project's settings beside a backend holding aws-dev and aws-prod with aws-dev's outputs."""
-    directory = tmp_path / "project"
-    directory.mkdir()
-    for name in ("Pulumi.yaml", "Pulumi.aws-dev.yaml", "Pulumi.aws-prod.yaml"):
-        shutil.copy(ROOT / name, directory)
-    stacks = logged_in / ".pulumi" / "stacks" / "airflow-platform"
-    stacks.mkdir(parents=True)
-    outputs = {key: {"value": RUN.outputs[key].value, "secret": False} for key in pause_aws.OUTPUTS}
-    for stack in ("aws-dev", "aws-prod"):
-        urn = f"urn:pulumi:{stack}::airflow-platform::pulumi:pulumi:Stack::airflow-platform-{stack}"
-        latest = {"resources": [], "outputs": outputs}
-        state = {"version": 3, "checkpoint": {"stack": urn, "latest": latest}, "history": []}
-        (stacks / f"{stack}.json").write_text(json.dumps(state))
-    return directory
-
-
-def amsterdam(text: str) -> datetime:
-    """A UTC instant from Amsterdam's wall-clock time in December (UTC+1)."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC) - timedelta(hours=1)
+    outputs = {key: RUN.outputs[key].value for key in pause_aws.OUTPUTS}
+    return deployed_project(tmp_path / "project", logged_in, {"aws-dev": outputs, "aws-prod": outputs})
 
 
 def test_pause_scales_the_node_groups_to_zero_then_stops_the_database_and_resume_restores_them(aws, deployed, capsys):
